@@ -1,0 +1,3 @@
+from sagemaker_async.cli import main
+
+main()

@@ -1,0 +1,211 @@
+"""From argv to exit code: the AWS CLI's parsing passes, dispatch, and the one error handler.
+
+parse (argv.py) → merge (params.py) → send (client.py) → shape (shape.py) → render (render/)
+Every error is caught once, in :func:`run`, and written by errors.write_error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, BinaryIO
+
+import click
+
+from sagemaker_async import argv
+from sagemaker_async.errors import (
+    CliError,
+    ExitCode,
+    ParamValidationError,
+    UnknownOptionsError,
+    from_exception,
+    write_error,
+)
+from sagemaker_async.options import CLI_INPUT_JSON, CLI_INPUT_YAML, GENERATE_CLI_SKELETON, to_opt
+from sagemaker_async.settings import Settings, error_format_from_environment
+
+HELP_TOKENS = ("--help", "-h")
+
+
+class Streams:
+    def __init__(self, stdout: BinaryIO | None = None, stderr: Any = None):
+        self.stdout = stdout or sys.stdout.buffer
+        self.stderr = stderr or sys.stderr
+
+
+def run(args: list[str], root: click.Group, streams: Streams | None = None) -> int:
+    streams = streams or Streams()
+    resolved: list[Settings] = []  # filled once the global options are parsed
+    try:
+        return _run(list(args), root, streams, resolved)
+    except KeyboardInterrupt:
+        # As the AWS CLI: a newline on stdout, nothing on stderr, 128 + SIGINT.
+        _safe_write(streams.stdout, b"\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        return ExitCode.OK
+    except argv.VersionRequested as v:
+        streams.stdout.write(v.text.encode() + b"\n")
+        streams.stdout.flush()
+        return ExitCode.OK
+    except Exception as exc:  # the one place errors become messages and exit codes
+        settings = resolved[0] if resolved else None
+        if settings is not None and settings.debug:
+            import traceback
+
+            traceback.print_exc(file=streams.stderr)
+        err = from_exception(exc)
+        write_error(err, streams.stderr, error_format_from_environment(settings))
+        return int(err.exit_code)
+
+
+def _run(args: list[str], root: click.Group, streams: Streams, resolved: list[Settings]) -> int:
+    if "--cli-auto-prompt" in args and "--no-cli-auto-prompt" in args:
+        raise ParamValidationError(
+            "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time."
+        )
+    wants_help = any(a in HELP_TOKENS for a in args)
+    args = [a for a in args if a not in HELP_TOKENS]
+    commands = list(root.commands) + ["help"]
+    global_opts = [o for p in root.params for o in to_opt(p)]  # type: ignore[arg-type]
+    global_opts.append(argv.Opt(("--version",), "version", nargs=0, version=_version_text()))
+    values, rest = argv.parse_known(
+        args,
+        global_opts,
+        [argv.Positional("command", commands, _command_suggestions(commands))]
+        if not wants_help or args
+        else [],
+    )
+    settings = Settings.from_values(values)
+    resolved.append(settings)
+    settings.check()
+    if settings.debug:
+        from sagemaker_async import debuglog
+
+        settings.redactor = debuglog.enable(streams.stderr)
+    command = values.get("command")
+    if command is None or command == "help":
+        return _write_help(streams, _format_root_help(root))
+    sub = root.commands[command]
+    if not isinstance(sub, click.Group):  # one of our own click commands (serve)
+        rest = args[args.index(command) + 1 :]
+        return _run_click_command(sub, rest, wants_help)
+    return _run_service(sub, rest, settings, streams, wants_help)
+
+
+def _run_click_command(command: click.Command, args: list[str], wants_help: bool) -> int:
+    if wants_help:
+        args = [*args, "--help"]
+    try:
+        result = command.main(args, prog_name=f"sagemaker-async {command.name}", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    return int(result or 0)
+
+
+def _run_service(
+    service: click.Group, args: list[str], settings: Settings, streams: Streams, wants_help: bool
+) -> int:
+    from sagemaker_async.model import operation_names
+
+    choices = list(service.commands) + ["help"]
+    suggestions = sorted(set(operation_names()) | set(choices))
+    values, rest = argv.parse_known(
+        args,
+        [],
+        [argv.Positional("operation", choices, suggestions)] if not wants_help or args else [],
+    )
+    name = values.get("operation")
+    if name is None or name == "help":
+        return _write_help(streams, _format_service_help(service))
+    command = service.commands[name]
+    if wants_help or rest == ["help"]:
+        from sagemaker_async.helptext import format_operation_help
+
+        return _write_help(streams, format_operation_help(command, service.name or ""))
+    return _run_operation(command, rest, settings, streams)
+
+
+def _run_operation(command: Any, args: list[str], settings: Settings, streams: Streams) -> int:
+    from sagemaker_async import steps
+
+    op = command.operation
+    relax = CLI_INPUT_JSON in args or CLI_INPUT_YAML in args or _skeleton_relaxes(args)
+    opts = [o for p in command.params for o in to_opt(p, required=False if relax else None)]
+    values, rest = argv.parse_known(args, opts)
+    if rest:
+        raise UnknownOptionsError(rest)
+    return steps.run_operation(op, values, settings, streams)
+
+
+def _skeleton_relaxes(args: list[str]) -> bool:
+    """The literal --generate-cli-skeleton (not followed by 'output') makes all optional."""
+    if GENERATE_CLI_SKELETON not in args:
+        return False
+    index = args.index(GENERATE_CLI_SKELETON)
+    return not (index + 1 < len(args) and args[index + 1] == "output")
+
+
+def _command_suggestions(commands: list[str]) -> list[str]:
+    from sagemaker_async.model import list_service_names
+
+    return sorted(set(list_service_names()) | set(commands))
+
+
+def _version_text() -> str:
+    import platform
+
+    from sagemaker_async import __version__
+
+    return (
+        f"sagemaker-async/{__version__} Python/{platform.python_version()} "
+        f"{platform.system()}/{platform.release()} botocore/{_botocore_version()}"
+    )
+
+
+def _botocore_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("botocore")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _format_root_help(root: click.Group) -> str:
+    from sagemaker_async.helptext import format_group_help
+
+    return format_group_help(root, None)
+
+
+def _format_service_help(service: click.Group) -> str:
+    from sagemaker_async.helptext import format_group_help
+
+    return format_group_help(service, service.name)
+
+
+def _write_help(streams: Streams, text: str) -> int:
+    streams.stdout.write(text.encode("utf-8"))
+    streams.stdout.flush()
+    return ExitCode.OK
+
+
+def _safe_write(stream: BinaryIO, data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.flush()
+    except OSError:
+        pass
+
+
+def _silence_broken_pipe() -> None:
+    # Python would complain again when flushing stdout at exit; point it at devnull.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+__all__ = ["run", "Streams", "CliError"]

@@ -1,0 +1,159 @@
+"""The installed botocore's service model, read without importing botocore.
+
+``--help``, ``--version`` and skeletons must start fast, and importing botocore's loader pulls
+in urllib3 and http.client (~100 ms). The model is plain JSON in botocore's data folder, so
+this module finds it the way botocore's loader does (``AWS_DATA_PATH``, ``~/.aws/models``,
+then botocore's own ``data/``; newest API version) and reads it directly. The invoke path
+still builds its client with botocore, from the same file.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+# botocore/__init__ is light (no client machinery); its loader module is not.
+from botocore import BOTOCORE_ROOT, xform_name
+
+SERVICE = "sagemaker-runtime"
+# Operations the AWS CLI removes from this service (it cannot render event streams).
+REMOVED_OPERATIONS = frozenset({"InvokeEndpointWithResponseStream"})
+
+
+def botocore_data_dir() -> str:
+    return os.path.join(BOTOCORE_ROOT, "data")
+
+
+def _search_paths() -> list[str]:
+    paths = [p for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
+    paths = [os.path.expanduser(os.path.expandvars(p)) for p in paths]
+    return [*paths, os.path.join(os.path.expanduser("~"), ".aws", "models"), botocore_data_dir()]
+
+
+def _load_json(path_without_ext: str) -> Any | None:
+    for ext, opener in ((".json", open), (".json.gz", gzip.open)):
+        path = path_without_ext + ext
+        if os.path.isfile(path):
+            with opener(path, "rb") as f:
+                return json.loads(f.read())
+    return None
+
+
+@functools.cache
+def load_service_model(service: str = SERVICE) -> dict[str, Any]:
+    """The newest ``service-2`` document for ``service`` on the loader's search path."""
+    versions: dict[str, str] = {}
+    for base in _search_paths():
+        folder = os.path.join(base, service)
+        if not os.path.isdir(folder):
+            continue
+        for version in os.listdir(folder):
+            if version not in versions and (
+                os.path.exists(os.path.join(folder, version, "service-2.json"))
+                or os.path.exists(os.path.join(folder, version, "service-2.json.gz"))
+            ):
+                versions[version] = os.path.join(folder, version, "service-2")
+    if not versions:
+        raise RuntimeError(f"botocore has no model for {service}")
+    model = _load_json(versions[max(versions)])
+    assert isinstance(model, dict)
+    return model
+
+
+def list_service_names() -> list[str]:
+    """Every service botocore knows (the AWS CLI's command names, for 'Maybe you meant')."""
+    names: set[str] = set()
+    for base in _search_paths():
+        if os.path.isdir(base):
+            names.update(n for n in os.listdir(base) if not n.startswith("_"))
+    return sorted(names)
+
+
+def cli_name(name: str) -> str:
+    """botocore's CamelCase → kebab-case (``RequestTTLSeconds`` → ``request-ttl-seconds``)."""
+    return xform_name(name, "-")
+
+
+# -- a thin view of one operation ----------------------------------------------------------
+@dataclass(frozen=True)
+class Member:
+    name: str  # API member name, e.g. "EndpointName"
+    shape_name: str
+    type: str  # string, integer, long, boolean, blob, timestamp, float, double, structure…
+    required: bool
+    documentation: str
+    sensitive: bool = False
+    enum: tuple[str, ...] = ()
+    shape: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def option(self) -> str:
+        return "--" + cli_name(self.name)
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # e.g. "InvokeEndpointAsync"
+    documentation: str
+    input_members: tuple[Member, ...]
+    output_members: tuple[Member, ...]
+    has_streaming_output: bool
+
+    @property
+    def cli_name(self) -> str:
+        return cli_name(self.name)
+
+
+def _members(model: dict[str, Any], shape_name: str | None) -> tuple[Member, ...]:
+    if not shape_name:
+        return ()
+    shapes = model["shapes"]
+    struct = shapes[shape_name]
+    required = set(struct.get("required", ()))
+    out = []
+    for name, ref in struct.get("members", {}).items():
+        target = shapes[ref["shape"]]
+        out.append(
+            Member(
+                name=name,
+                shape_name=ref["shape"],
+                type=target["type"],
+                required=name in required,
+                documentation=ref.get("documentation", target.get("documentation", "")),
+                sensitive=bool(target.get("sensitive") or ref.get("sensitive")),
+                enum=tuple(target.get("enum", ())),
+                shape=target,
+            )
+        )
+    return tuple(out)
+
+
+@functools.cache
+def operation(name: str, service: str = SERVICE) -> Operation:
+    model = load_service_model(service)
+    op = model["operations"][name]
+    output_shape = op.get("output", {}).get("shape")
+    streaming = False
+    if output_shape:
+        out = model["shapes"][output_shape]
+        payload = out.get("payload")
+        if payload:
+            target = model["shapes"][out["members"][payload]["shape"]]
+            streaming = bool(target.get("streaming") or target.get("eventstream"))
+    return Operation(
+        name=name,
+        documentation=op.get("documentation", ""),
+        input_members=_members(model, op.get("input", {}).get("shape")),
+        output_members=_members(model, output_shape),
+        has_streaming_output=streaming,
+    )
+
+
+def operation_names(service: str = SERVICE) -> list[str]:
+    """The service's operations as the AWS CLI lists them (CLI names, model order)."""
+    model = load_service_model(service)
+    return [cli_name(n) for n in model["operations"] if n not in REMOVED_OPERATIONS]

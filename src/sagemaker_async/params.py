@@ -1,0 +1,193 @@
+"""Parsed option values → one API parameters dict, as the AWS CLI builds it; skeletons.
+
+Order matters because it decides which error a user sees first: each given option is
+unpacked in model order (``file://``/``fileb://`` loaded, integers converted), then
+``--cli-input-json``/``--cli-input-yaml`` fill in members the command line did not give.
+Blob decoding (base64 by default) happens later, once a client exists, as in the AWS CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from sagemaker_async.errors import GeneralError, ParamValidationError
+from sagemaker_async.model import Member, Operation
+
+FILE_PREFIX = "file://"
+FILEB_PREFIX = "fileb://"
+
+
+def load_paramfile(value: str) -> str | bytes | None:
+    """The contents named by a file:// (text) or fileb:// (bytes) value; None otherwise."""
+    if value.startswith(FILE_PREFIX):
+        path, mode = value[len(FILE_PREFIX) :], "r"
+    elif value.startswith(FILEB_PREFIX):
+        path, mode = value[len(FILEB_PREFIX) :], "rb"
+    else:
+        return None
+    path = os.path.expandvars(os.path.expanduser(path))
+    try:
+        if mode == "r":
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+        with open(path, "rb") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ResourceLoadError(f"Unable to load paramfile {value}: {e}") from None
+
+
+class ResourceLoadError(Exception):
+    pass
+
+
+def param_error(option: str, message: str) -> ParamValidationError:
+    return ParamValidationError(f"Error parsing parameter '{option}': {message}")
+
+
+def build_params(op: Operation, values: dict[str, Any]) -> dict[str, Any]:
+    """API parameters from the options given on the command line, in model order."""
+    params: dict[str, Any] = {}
+    for member in op.input_members:
+        raw = values.get(dest_of(member))
+        if raw is None:
+            continue
+        params[member.name] = unpack(member, raw)
+    return params
+
+
+def dest_of(member: Member) -> str:
+    return member.option[2:].replace("-", "_")
+
+
+def unpack(member: Member, raw: Any) -> Any:
+    if isinstance(raw, bool):
+        return raw
+    value: Any = raw
+    try:
+        loaded = load_paramfile(raw)
+    except ResourceLoadError as e:
+        raise param_error(member.option, str(e)) from None
+    if loaded is not None:
+        value = loaded
+    kind = member.type
+    if kind in ("integer", "long"):
+        try:
+            return int(value)
+        except ValueError as e:  # the AWS CLI lets int()'s own message through (exit 255)
+            raise GeneralError(str(e)) from None
+    if kind in ("float", "double"):
+        try:
+            return float(value)
+        except ValueError as e:
+            raise GeneralError(str(e)) from None
+    if kind in ("structure", "list", "map") and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError as e:
+            raise param_error(member.option, f"Invalid JSON: {e}\nJSON received: {value}") from None
+    return value
+
+
+# -- --cli-input-json / --cli-input-yaml --------------------------------------------------
+def load_cli_input(values: dict[str, Any]) -> dict[str, Any] | None:
+    """The document given with --cli-input-json or --cli-input-yaml, checked to be a map."""
+    given_json = values.get("cli_input_json")
+    given_yaml = values.get("cli_input_yaml")
+    if given_json is not None and given_yaml is not None:
+        raise ParamValidationError("Only one --cli-input- parameter may be specified.")
+    if given_json is None and given_yaml is None:
+        return None
+    name = "cli-input-json" if given_json is not None else "cli-input-yaml"
+    text = given_json if given_json is not None else given_yaml
+    try:
+        loaded = load_paramfile(text)
+    except ResourceLoadError as e:
+        raise param_error(f"--{name}", str(e)) from None
+    if loaded is not None:
+        text = loaded
+    if name == "cli-input-json":
+        try:
+            document = json.loads(text)
+        except ValueError:
+            raise param_error(name, "Invalid JSON received.") from None
+    else:
+        from sagemaker_async.yamlio import YamlError, load_yaml
+
+        try:
+            document = load_yaml(text)
+        except YamlError:
+            raise param_error(name, "Invalid YAML received.") from None
+    if not isinstance(document, dict):
+        raise param_error(f"--{name}", f"Invalid type: expecting map, received {type(document)}")
+    return document
+
+
+def merge_cli_input(params: dict[str, Any], document: dict[str, Any] | None) -> dict[str, Any]:
+    """Command-line values win; the document fills in the rest (no deep merge)."""
+    if not document:
+        return params
+    merged = dict(params)
+    for key, value in document.items():
+        merged.setdefault(key, value)
+    return merged
+
+
+# -- skeletons ----------------------------------------------------------------------------
+def _sample(member: Member, shapes: dict[str, Any], for_yaml: bool) -> Any:
+    return _sample_shape(member.shape, shapes, for_yaml)
+
+
+def _sample_shape(shape: dict[str, Any], shapes: dict[str, Any], for_yaml: bool) -> Any:
+    kind = shape["type"]
+    if kind == "string":
+        return shape.get("enum", [""])[0]
+    if kind in ("integer", "long"):
+        return 0
+    if kind in ("float", "double"):
+        return 0.0
+    if kind == "boolean":
+        return True
+    if kind == "timestamp":
+        return "1970-01-01T00:00:00"
+    if kind == "blob":
+        return b"" if for_yaml else None
+    if kind == "structure":
+        return {
+            name: _sample_shape(shapes[ref["shape"]], shapes, for_yaml)
+            for name, ref in shape.get("members", {}).items()
+        }
+    if kind == "list":
+        return [_sample_shape(shapes[shape["member"]["shape"]], shapes, for_yaml)]
+    if kind == "map":
+        return {"KeyName": _sample_shape(shapes[shape["value"]["shape"]], shapes, for_yaml)}
+    return None
+
+
+def format_input_skeleton(op: Operation, shapes: dict[str, Any]) -> str:
+    skeleton = {m.name: _sample(m, shapes, for_yaml=False) for m in op.input_members}
+    return json.dumps(skeleton, indent=4) + "\n"
+
+
+def format_yaml_input_skeleton(op: Operation, shapes: dict[str, Any]) -> str:
+    """The yaml-input skeleton, with the AWS CLI's end-of-line comments."""
+    from sagemaker_async.docs import first_sentence
+    from sagemaker_async.yamlio import dump_scalar_or_block
+
+    lines = []
+    for index, member in enumerate(op.input_members):
+        value = dump_scalar_or_block(_sample(member, shapes, for_yaml=True))
+        comment = ("[REQUIRED] " if member.required else "") + first_sentence(member.documentation)
+        gap = "  " if index == 0 else " "  # as ruamel.yaml lays the comments out
+        if "\n" in value:  # nested structures: the comment goes on the key's line
+            lines.append(f"{member.name}:{gap}# {comment}".rstrip())
+            lines.extend("  " + line for line in value.rstrip("\n").split("\n"))
+        else:
+            lines.append(f"{member.name}: {value}{gap}# {comment}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def output_skeleton(op: Operation) -> dict[str, Any]:
+    """The fake response ``--generate-cli-skeleton output`` prints: each string its name."""
+    return {m.name: m.name for m in op.output_members}

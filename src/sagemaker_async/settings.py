@@ -1,0 +1,159 @@
+"""Global settings: checked at parse time where possible, else resolved through botocore.
+
+Nothing here parses a config file: values that live in ``~/.aws/config`` or the
+environment (output, pager, error format, binary format, region, profile, retries,
+endpoints, CA bundle) are botocore session variables, so the AWS CLI's precedence
+(flag, then environment, then profile) comes from botocore's config chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sagemaker_async.errors import GeneralError, ParamValidationError
+
+if TYPE_CHECKING:
+    import botocore.session
+
+# The AWS CLI v2's own session variables, on top of botocore's:
+# name: (config key, environment variable(s), default, converter)
+CLI_SESSION_VARIABLES: dict[str, tuple[Any, Any, Any, Any]] = {
+    "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
+    "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
+    "output": ("output", "AWS_DEFAULT_OUTPUT", "json", None),
+    "cli_pager": ("cli_pager", "AWS_PAGER", None, None),
+    "cli_error_format": ("cli_error_format", "AWS_CLI_ERROR_FORMAT", "enhanced", None),
+    "cli_binary_format": ("cli_binary_format", None, "base64", None),
+    "cli_auto_prompt": ("cli_auto_prompt", "AWS_CLI_AUTO_PROMPT", "off", None),
+    "retry_mode": ("retry_mode", "AWS_RETRY_MODE", "standard", None),
+}
+RETRY_MODES = ("standard", "adaptive")
+
+
+@dataclass
+class Settings:
+    """The global options as given, plus what was derived from them before any I/O."""
+
+    debug: bool = False
+    endpoint_url: str | None = None
+    no_verify_ssl: bool = False
+    no_paginate: bool = False
+    output: str | None = None
+    query: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    color: str = "auto"
+    no_sign_request: bool = False
+    ca_bundle: str | None = None
+    cli_read_timeout: str | None = None
+    cli_connect_timeout: str | None = None
+    cli_binary_format: str | None = None
+    no_cli_pager: bool = False
+    cli_auto_prompt: bool = False
+    no_cli_auto_prompt: bool = False
+    cli_error_format: str | None = None
+    # derived
+    compiled_query: Any = None
+    read_timeout: float | None = 60
+    connect_timeout: float | None = 60
+    redactor: Any = None  # debuglog.Redactor when --debug is on
+    _session: Any = None
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any]) -> Settings:
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in known.items() if v is not None})
+
+    def check(self) -> None:
+        """Validate what needs no network or config: --query, --endpoint-url, timeouts."""
+        if self.query is not None:
+            import jmespath
+            from jmespath.exceptions import JMESPathError
+
+            try:
+                self.compiled_query = jmespath.compile(self.query)
+            except JMESPathError as e:
+                raise ParamValidationError(f"Bad value for --query {self.query}: {e}") from None
+        if self.endpoint_url is not None and not urlsplit(self.endpoint_url).scheme:
+            raise ParamValidationError(
+                f'Bad value for --endpoint-url "{self.endpoint_url}": scheme is missing.  '
+                "Must be of the form http://<hostname>/ or https://<hostname>/"
+            )
+        self.read_timeout = _timeout(self.cli_read_timeout)
+        self.connect_timeout = _timeout(self.cli_connect_timeout)
+
+    # -- what needs botocore's config chain -------------------------------------------------
+    @property
+    def session(self) -> botocore.session.Session:
+        if self._session is None:
+            self._session = make_session(self.profile)
+        return self._session
+
+    def config_value(self, name: str) -> Any:
+        return self.session.get_config_variable(name)
+
+    def resolve_region(self) -> str | None:
+        return self.region or self.config_value("region")
+
+    def resolve_output(self) -> str:
+        return self.output or self.config_value("output") or "json"
+
+    def resolve_binary_format(self) -> str:
+        return self.cli_binary_format or self.config_value("cli_binary_format") or "base64"
+
+    def resolve_pager(self) -> str:
+        """The pager command ('' = none): AWS_PAGER, cli_pager, PAGER, then less."""
+        import os
+
+        if self.no_cli_pager:
+            return ""
+        configured = self.config_value("cli_pager")
+        if configured is not None:
+            return configured
+        return os.environ.get("PAGER", "less")
+
+    def check_retry_mode(self) -> None:
+        mode = self.config_value("retry_mode")
+        if mode not in RETRY_MODES:
+            raise GeneralError(
+                f'Invalid value provided to "mode": "{mode}" must be one of: '
+                + " or ".join(f'"{m}"' for m in RETRY_MODES)
+            )
+
+
+def _timeout(value: str | None) -> float | None:
+    if value is None:
+        return 60
+    try:
+        seconds = int(value)
+    except ValueError as e:  # the AWS CLI shows int()'s own message, exit 255
+        raise GeneralError(str(e)) from None
+    return None if seconds == 0 else seconds
+
+
+def make_session(profile: str | None) -> botocore.session.Session:
+    import botocore.session
+
+    from sagemaker_async import __version__
+
+    session = botocore.session.Session(session_vars=CLI_SESSION_VARIABLES, profile=profile)
+    session.user_agent_name = "sagemaker-async"
+    session.user_agent_version = __version__
+    return session
+
+
+def error_format_from_environment(settings: Settings | None) -> str:
+    """--cli-error-format, AWS_CLI_ERROR_FORMAT, cli_error_format, else enhanced; never fails."""
+    import os
+
+    if settings is not None and settings.cli_error_format:
+        return settings.cli_error_format
+    if os.environ.get("AWS_CLI_ERROR_FORMAT"):
+        return os.environ["AWS_CLI_ERROR_FORMAT"]
+    try:
+        session = settings.session if settings is not None else make_session(None)
+        return session.get_config_variable("cli_error_format") or "enhanced"
+    except Exception:  # a broken profile must not hide the error being reported
+        return "enhanced"

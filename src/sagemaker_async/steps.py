@@ -1,0 +1,73 @@
+"""One operation, end to end: params → (skeleton | client → send) → shape → render → write."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sagemaker_async import params as P
+from sagemaker_async.errors import ExitCode, GeneralError
+
+if TYPE_CHECKING:
+    from sagemaker_async.app import Streams
+    from sagemaker_async.model import Operation
+    from sagemaker_async.settings import Settings
+
+
+def run_operation(op: Operation, values: dict[str, Any], settings: Settings, streams: Streams) -> int:
+    params = P.build_params(op, values)
+    skeleton = values.get("generate_cli_skeleton")
+    if skeleton in ("input", "yaml-input"):
+        from sagemaker_async.model import load_service_model
+
+        shapes = load_service_model()["shapes"]
+        text = (
+            P.format_input_skeleton(op, shapes)
+            if skeleton == "input"
+            else P.format_yaml_input_skeleton(op, shapes)
+        )
+        streams.stdout.write(text.encode("utf-8"))
+        streams.stdout.flush()
+        return ExitCode.OK
+    params = P.merge_cli_input(params, P.load_cli_input(values))
+
+    from sagemaker_async import client as C
+
+    api = C.make_client(settings)
+    params = C.decode_blobs(op, params, settings.resolve_binary_format())
+    if settings.redactor is not None:
+        _register_secrets(settings, op, params)
+    if skeleton == "output":
+        C.validate(api, op, params)
+        response: dict[str, Any] = P.output_skeleton(op)
+    else:
+        response = C.invoke(api, op, params)
+    write_result(response, op.name, settings, streams)
+    return ExitCode.OK
+
+
+def write_result(response: dict[str, Any], title: str, settings: Settings, streams: Streams) -> None:
+    from sagemaker_async.output import write_output
+    from sagemaker_async.render import FORMATS, format_output
+    from sagemaker_async.shape import shape_response
+
+    data = shape_response(response, settings.compiled_query)
+    fmt = settings.resolve_output()
+    if fmt not in FORMATS:  # from AWS_DEFAULT_OUTPUT or the profile: noticed only now
+        raise GeneralError(f"Unknown output type: {fmt}")
+    write_output(
+        lambda width, color: format_output(data, fmt, title=title, color=color, width=width),
+        settings,
+        streams.stdout,
+    )
+
+
+def _register_secrets(settings: Settings, op: Operation, params: dict[str, Any]) -> None:
+    """Tell the debug log's redactor every value that must never be printed."""
+    for member in op.input_members:
+        if member.sensitive and member.name in params:
+            settings.redactor.add(params[member.name])
+    credentials = settings.session.get_credentials()
+    if credentials is not None:
+        frozen = credentials.get_frozen_credentials()
+        settings.redactor.add(frozen.secret_key)
+        settings.redactor.add(frozen.token)
