@@ -159,21 +159,14 @@ def _command_suggestions(commands: list[str]) -> list[str]:
 def _version_text() -> str:
     import platform
 
+    import botocore  # its __init__ only: no client machinery
+
     from sagemaker_async import __version__
 
     return (
         f"sagemaker-async/{__version__} Python/{platform.python_version()} "
-        f"{platform.system()}/{platform.release()} botocore/{_botocore_version()}"
+        f"{platform.system()}/{platform.release()} botocore/{botocore.__version__}"
     )
-
-
-def _botocore_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("botocore")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _format_root_help(root: click.Group) -> str:
