@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from helpers import REPO, SRC
 
 DOCS = REPO / "docs"
@@ -63,5 +64,7 @@ def test_the_unfiltered_skeleton_fails_as_the_page_says(stub, aws_home, tmp_path
     """
     result = run_shell(script, {**aws_home, "AWS_ENDPOINT_URL": stub.url}, tmp_path)
     assert result.returncode == 252
-    assert b"Invalid length for parameter InferenceId, value: 0, valid min length: 1" in result.stderr
+    assert (
+        b"Invalid length for parameter InferenceId, value: 0, valid min length: 1" in result.stderr
+    )
     assert stub.requests == []

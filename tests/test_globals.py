@@ -14,6 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from helpers import SRC, run_cli
 
 INVOKE = ["sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "my-endpoint"]
@@ -65,14 +66,19 @@ def _add_profile(env, name, body):
 def test_profile_flag_and_env(stub, aws_home):
     _add_profile(aws_home, "other", "region = ca-central-1")
     with open(aws_home["AWS_SHARED_CREDENTIALS_FILE"], "a") as f:
-        f.write("\n[other]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = fake-secret-key\n")
+        f.write(
+            "\n[other]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = fake-secret-key\n"
+        )
     assert invoke(stub, aws_home, "--profile", "other").returncode == 0
     assert scope_region(stub.requests[-1]) == "ca-central-1"
     assert invoke(stub, {**aws_home, "AWS_PROFILE": "other"}).returncode == 0
     assert scope_region(stub.requests[-1]) == "ca-central-1"
     missing = invoke(stub, {**aws_home, "AWS_PROFILE": "nope"})
     assert missing.returncode == 255
-    assert missing.stderr == b"\nsagemaker-async: [ERROR]: The config profile (nope) could not be found\n"
+    assert (
+        missing.stderr
+        == b"\nsagemaker-async: [ERROR]: The config profile (nope) could not be found\n"
+    )
 
 
 def test_no_region_anywhere_is_253(stub, aws_home, tmp_path):
@@ -107,7 +113,9 @@ def test_credentials_from_credential_process(stub, aws_home, tmp_path):
         " 'SecretAccessKey': 'fake-secret-key'}))\n"
     )
     config = tmp_path / "config"
-    config.write_text(f"[default]\nregion = us-east-1\ncredential_process = {sys.executable} {script}\n")
+    config.write_text(
+        f"[default]\nregion = us-east-1\ncredential_process = {sys.executable} {script}\n"
+    )
     env = {**aws_home, "AWS_SHARED_CREDENTIALS_FILE": str(empty), "AWS_CONFIG_FILE": str(config)}
     result = invoke(stub, env)
     assert result.returncode == 0, result.stderr
@@ -167,7 +175,10 @@ def test_no_sign_request_sends_no_authorization(stub, aws_home, tmp_path):
 
 # -- endpoint ----------------------------------------------------------------------------------
 def test_endpoint_url_from_environment_and_config(stub, aws_home, tmp_path):
-    for variables in ({"AWS_ENDPOINT_URL": stub.url}, {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": stub.url}):
+    for variables in (
+        {"AWS_ENDPOINT_URL": stub.url},
+        {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": stub.url},
+    ):
         stub.reset()
         result = invoke(stub, {**aws_home, **variables}, endpoint=False)
         assert result.returncode == 0, result.stderr
@@ -322,7 +333,9 @@ def test_error_format_from_config_file(stub, aws_home, tmp_path):
         "Code": "ValidationError",
     }
     # The flag wins over the environment, which wins over the config file.
-    result = invoke(stub, {**aws_home, "AWS_CONFIG_FILE": str(config), "AWS_CLI_ERROR_FORMAT": "text"})
+    result = invoke(
+        stub, {**aws_home, "AWS_CONFIG_FILE": str(config), "AWS_CLI_ERROR_FORMAT": "text"}
+    )
     assert result.stderr == b"ValidationError\tEndpoint nope of account 123456789012 not found.\n"
     result = invoke(
         stub,
@@ -330,7 +343,9 @@ def test_error_format_from_config_file(stub, aws_home, tmp_path):
         "--cli-error-format",
         "legacy",
     )
-    assert result.stderr.startswith(b"\nsagemaker-async: [ERROR]: An error occurred (ValidationError)")
+    assert result.stderr.startswith(
+        b"\nsagemaker-async: [ERROR]: An error occurred (ValidationError)"
+    )
 
 
 # -- auto-prompt ---------------------------------------------------------------------------------
@@ -448,7 +463,9 @@ def test_pager_used_only_on_a_terminal(stub, aws_home):
     assert output.startswith(b"PAGED:{")
     piped = invoke(stub, env)
     assert piped.stdout.startswith(b"{")
-    code, output = _run_in_pty([*INVOKE, *LOCATION, "--endpoint-url", stub.url, "--no-cli-pager"], env)
+    code, output = _run_in_pty(
+        [*INVOKE, *LOCATION, "--endpoint-url", stub.url, "--no-cli-pager"], env
+    )
     assert output.startswith(b"{")
     code, output = _run_in_pty(
         [*INVOKE, *LOCATION, "--endpoint-url", stub.url], {**aws_home, "AWS_PAGER": ""}

@@ -10,6 +10,7 @@ import base64
 import json
 
 import pytest
+
 from helpers import run_cli
 
 OP = ["sagemaker-runtime", "invoke-endpoint-async"]
@@ -57,8 +58,19 @@ def test_option_spellings(stub, aws_home, args):
 
 def test_global_options_before_between_and_after(stub, aws_home):
     result = run_cli(
-        ["--output", "text", *OP, "--query", "InferenceId", "--inference-id", "x-1",
-         "--endpoint-name", "e", "--endpoint-url", stub.url],
+        [
+            "--output",
+            "text",
+            *OP,
+            "--query",
+            "InferenceId",
+            "--inference-id",
+            "x-1",
+            "--endpoint-name",
+            "e",
+            "--endpoint-url",
+            stub.url,
+        ],
         aws_home,
     )
     assert (result.returncode, result.stdout) == (0, b"x-1\n")
@@ -75,7 +87,9 @@ def test_value_with_dash_via_equals_or_with_a_space(stub, aws_home):
     assert call(stub, aws_home, "--endpoint-name", "e", "--inference-id=-abc").returncode == 0
     assert sent(stub)["headers"]["x-amzn-sagemaker-inference-id"] == "-abc"
     stub.reset()
-    assert call(stub, aws_home, "--endpoint-name", "e", "--custom-attributes", "-a b").returncode == 0
+    assert (
+        call(stub, aws_home, "--endpoint-name", "e", "--custom-attributes", "-a b").returncode == 0
+    )
     assert sent(stub)["headers"]["x-amzn-sagemaker-custom-attributes"] == "-a b"
 
 
@@ -135,7 +149,8 @@ def test_invalid_choice_with_a_suggestion(stub, aws_home):
         result,
         stub,
         252,
-        PV + "argument --output: Found invalid choice 'jsonn'\n\nMaybe you meant:\n\n  * json\n\n"
+        PV
+        + "argument --output: Found invalid choice 'jsonn'\n\nMaybe you meant:\n\n  * json\n\n"
         + USAGE,
     )
 
@@ -154,7 +169,10 @@ def test_non_integer_is_255(stub, aws_home, option, value, stderr):
 
 
 def test_integer_max_is_not_checked_client_side(stub, aws_home):
-    assert call(stub, aws_home, "--endpoint-name", "e", "--request-ttl-seconds", "99999").returncode == 0
+    assert (
+        call(stub, aws_home, "--endpoint-name", "e", "--request-ttl-seconds", "99999").returncode
+        == 0
+    )
     assert sent(stub)["headers"]["x-amzn-sagemaker-requestttlseconds"] == "99999"
 
 
@@ -199,7 +217,12 @@ def test_missing_paramfile(stub, aws_home, tmp_path):
 def test_body_bytes_on_the_wire_are_exact(stub, aws_home, tmp_path):
     payload = bytes(range(256)) * 3
     (tmp_path / "payload.bin").write_bytes(payload)
-    assert call(stub, aws_home, "--endpoint-name", "e", "--body", f"fileb://{tmp_path / 'payload.bin'}").returncode == 0
+    assert (
+        call(
+            stub, aws_home, "--endpoint-name", "e", "--body", f"fileb://{tmp_path / 'payload.bin'}"
+        ).returncode
+        == 0
+    )
     assert sent(stub)["body"] == payload
     stub.reset()
     encoded = base64.b64encode(payload).decode()
@@ -216,7 +239,10 @@ def test_invalid_base64_body(stub, aws_home):
 # -- --cli-input-json / --cli-input-yaml ------------------------------------------------------------
 def test_cli_input_json_command_line_wins(stub, aws_home):
     document = json.dumps({"EndpointName": "json-ep", "InferenceId": "json-id"})
-    assert call(stub, aws_home, "--cli-input-json", document, "--inference-id", "cli-id").returncode == 0
+    assert (
+        call(stub, aws_home, "--cli-input-json", document, "--inference-id", "cli-id").returncode
+        == 0
+    )
     request = sent(stub)
     assert request["path"] == "/endpoints/json-ep/async-invocations"
     assert request["headers"]["x-amzn-sagemaker-inference-id"] == "cli-id"
@@ -242,7 +268,7 @@ def test_cli_input_json_body_is_base64_decoded(stub, aws_home):
     [
         (
             ["--cli-input-json", '{"EndpointName": "e", "Bogus": 1}'],
-            "Parameter validation failed:\nUnknown parameter in input: \"Bogus\", must be one of: "
+            'Parameter validation failed:\nUnknown parameter in input: "Bogus", must be one of: '
             "EndpointName, ContentType, Accept, CustomAttributes, InferenceId, InputLocation, "
             "S3OutputPathExtension, Filename, RequestTTLSeconds, InvocationTimeoutSeconds, Body\n",
         ),
@@ -305,20 +331,31 @@ def test_yaml_input_skeleton_matches_aws(stub, aws_home):
 
 
 def test_skeleton_needs_no_region_or_credentials(stub, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
     result = run_cli([*OP, "--generate-cli-skeleton"], env)
     assert result.returncode == 0
     assert json.loads(result.stdout)["EndpointName"] == ""
 
 
 def test_output_skeleton_needs_a_region(stub, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
     result = run_cli([*OP, "--endpoint-name", "e", "--generate-cli-skeleton", "output"], env)
     assert result.returncode == 253
     result = run_cli(
-        [*OP, "--endpoint-name", "e", "--generate-cli-skeleton", "output", "--region", "us-east-1"], env
+        [*OP, "--endpoint-name", "e", "--generate-cli-skeleton", "output", "--region", "us-east-1"],
+        env,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["OutputLocation"] == "OutputLocation"

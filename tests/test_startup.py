@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+
 from helpers import SRC
 
 HEAVY = ("botocore.session", "botocore.client", "botocore.loaders", "botocore.endpoint", "urllib3")

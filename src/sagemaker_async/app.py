@@ -98,7 +98,9 @@ def _run_click_command(command: click.Command, args: list[str], wants_help: bool
     if wants_help:
         args = [*args, "--help"]
     try:
-        result = command.main(args, prog_name=f"sagemaker-async {command.name}", standalone_mode=False)
+        result = command.main(
+            args, prog_name=f"sagemaker-async {command.name}", standalone_mode=False
+        )
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.ClickException as e:

@@ -162,7 +162,9 @@ def _consume_option(
         raise VersionRequested(opt.version)
     if opt.nargs == 0:
         if match.explicit is not None:
-            raise UsageError(f"argument {opt.display}: ignored explicit argument {match.explicit!r}")
+            raise UsageError(
+                f"argument {opt.display}: ignored explicit argument {match.explicit!r}"
+            )
         values[opt.dest] = opt.const
         seen.add(opt.dest)
         return i + 1

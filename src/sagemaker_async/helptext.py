@@ -44,7 +44,11 @@ def _option_lines(params: list[click.Parameter]) -> list[str]:
 
 def format_group_help(group: click.Group, service: str | None) -> str:
     path = f"{PROG} {service}" if service else PROG
-    usage = f"{path} <command> [options]" if service else f"{PROG} [options] <command> <subcommand> [parameters]"
+    usage = (
+        f"{path} <command> [options]"
+        if service
+        else f"{PROG} [options] <command> <subcommand> [parameters]"
+    )
     parts = [
         _section("NAME", _wrap(f"{path} - {group.help or 'SageMaker asynchronous inference'}", 6)),
         _section("SYNOPSIS", [f"      {usage}"]),

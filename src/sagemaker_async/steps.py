@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from sagemaker_async.settings import Settings
 
 
-def run_operation(op: Operation, values: dict[str, Any], settings: Settings, streams: Streams) -> int:
+def run_operation(
+    op: Operation, values: dict[str, Any], settings: Settings, streams: Streams
+) -> int:
     params = P.build_params(op, values)
     skeleton = values.get("generate_cli_skeleton")
     if skeleton in ("input", "yaml-input"):
@@ -45,7 +47,9 @@ def run_operation(op: Operation, values: dict[str, Any], settings: Settings, str
     return ExitCode.OK
 
 
-def write_result(response: dict[str, Any], title: str, settings: Settings, streams: Streams) -> None:
+def write_result(
+    response: dict[str, Any], title: str, settings: Settings, streams: Streams
+) -> None:
     from sagemaker_async.output import write_output
     from sagemaker_async.render import FORMATS, format_output
     from sagemaker_async.shape import shape_response

@@ -73,7 +73,11 @@ def load_yaml(text: str) -> Any:
 def dump_scalar_or_block(value: Any) -> str:
     """A value as it appears after ``key: `` in a block mapping (blobs as !!binary)."""
     if isinstance(value, bytes):
-        return "!!binary ''" if not value else "!!binary " + yaml.safe_dump(value).split(" ", 1)[1].strip()
+        return (
+            "!!binary ''"
+            if not value
+            else "!!binary " + yaml.safe_dump(value).split(" ", 1)[1].strip()
+        )
     if isinstance(value, (dict, list)):
         return yaml.safe_dump(value, default_flow_style=False, sort_keys=False)
     text = yaml.safe_dump(value, default_flow_style=False)

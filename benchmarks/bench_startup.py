@@ -1,0 +1,227 @@
+"""Wall-time of our ``sagemaker-async`` against the ``aws`` CLI, per command, end to end.
+
+    python benchmarks/bench_startup.py [--runs N]
+
+The ``aws`` side is AWS CLI v1 (``pip install awscli`` from PyPI, in a throw-away venv under
+``benchmarks/.venv-awscli/``): v2 is not published on PyPI. Both talk only to the loopback stub
+(``tests/stub.py``), with temp config/credentials and the metadata service disabled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AWSCLI_VENV = REPO / "benchmarks" / ".venv-awscli"
+PROJECT_VENV = REPO / ".venv"
+STUB_SCRIPT = REPO / "tests" / "stub.py"
+RUN_TIMEOUT = 120
+
+
+def _bin(venv_dir: Path, name: str) -> Path:
+    return venv_dir / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def ensure_awscli() -> list[str] | None:
+    """The ``aws`` command from the throw-away venv, installing it on first use."""
+    aws = _bin(AWSCLI_VENV, "aws")
+    if not aws.exists():
+        print(f"installing awscli (v1) from PyPI into {AWSCLI_VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(AWSCLI_VENV)
+        install = subprocess.run(
+            [str(_bin(AWSCLI_VENV, "python")), "-m", "pip", "install", "-q", "awscli"],
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        if install.returncode != 0 or not aws.exists():
+            print("could not install awscli; timing our CLI alone", flush=True)
+            return None
+    return [str(aws)]
+
+
+def our_command() -> tuple[list[str], dict[str, str]]:
+    """Our console script if installed, else ``python -m sagemaker_async`` on the source tree."""
+    script = _bin(PROJECT_VENV, "sagemaker-async")
+    if script.exists():
+        return [str(script)], {}
+    python = _bin(PROJECT_VENV, "python")
+    interpreter = str(python) if python.exists() else sys.executable
+    return [interpreter, "-m", "sagemaker_async"], {"PYTHONPATH": str(REPO / "src")}
+
+
+def safe_env(home: Path) -> dict[str, str]:
+    """Temp config and credentials, no other AWS_* setting, no metadata-service lookups."""
+    aws_dir = home / ".aws"
+    aws_dir.mkdir(parents=True)
+    (aws_dir / "config").write_text("[default]\nregion = us-east-1\n")
+    (aws_dir / "credentials").write_text(
+        "[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = fake-secret-key\n"
+    )
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(aws_dir / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws_dir / "credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+class Stub:
+    """``tests/stub.py`` as a subprocess on a free loopback port."""
+
+    def __enter__(self) -> Stub:
+        self.process = subprocess.Popen(
+            [sys.executable, str(STUB_SCRIPT)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+        )
+        self.url = self.process.stdout.readline().decode().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.__exit__()
+            raise RuntimeError(f"stub did not start (said {self.url!r})")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+@dataclass
+class Timings:
+    seconds: list[float] = field(default_factory=list)
+    failures: set[int] = field(default_factory=set)
+
+    def median_ms(self) -> float | None:
+        return statistics.median(self.seconds) * 1000 if self.seconds else None
+
+
+def time_once(command: list[str], env: dict[str, str], timings: Timings) -> None:
+    started = time.perf_counter()
+    result = subprocess.run(
+        command,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    timings.seconds.append(time.perf_counter() - started)
+    if result.returncode != 0:
+        timings.failures.add(result.returncode)
+
+
+def bench(
+    tools: dict[str, tuple[list[str], dict[str, str]]], args: list[str], runs: int
+) -> dict[str, Timings]:
+    """One warm-up each, then ``runs`` alternating runs; who goes first alternates too, so
+    neither side always gets the warmer disk cache."""
+    for command, env in tools.values():
+        time_once(command + args, env, Timings())
+    timings = {name: Timings() for name in tools}
+    names = list(tools)
+    for run in range(runs):
+        for name in names if run % 2 == 0 else reversed(names):
+            command, env = tools[name]
+            time_once(command + args, env, timings[name])
+    return timings
+
+
+def version_line(command: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [*command, "--version"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    text = (result.stdout or result.stderr).decode(errors="replace").strip()
+    return text.splitlines()[0] if text else f"(no output, exit {result.returncode})"
+
+
+def _cell(timings: Timings | None) -> str:
+    if timings is None or timings.median_ms() is None:
+        return "n/a"
+    cell = f"{timings.median_ms():.0f} ms"
+    if timings.failures:
+        cell += f" (exit {','.join(map(str, sorted(timings.failures)))}!)"
+    return cell
+
+
+def print_table(results: dict[str, dict[str, Timings]], runs: int) -> None:
+    header = ("command", "aws (v1)", "sagemaker-async", "ours/aws")
+    rows = []
+    for label, timings in results.items():
+        aws, ours = timings.get("aws"), timings.get("ours")
+        ratio = "n/a"
+        if aws and ours and aws.median_ms() and ours.median_ms() is not None:
+            ratio = f"{ours.median_ms() / aws.median_ms():.2f}"
+        rows.append((label, _cell(aws), _cell(ours), ratio))
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    print(f"\nmedian wall time over {runs} runs each (after 1 warm-up):")
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="timed runs per command and tool")
+    runs = max(1, parser.parse_args(argv).runs)
+
+    aws = ensure_awscli()
+    ours, ours_extra_env = our_command()
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp, Stub() as stub:
+        env = safe_env(Path(tmp) / "home")
+        tools = {"ours": (ours, {**env, **ours_extra_env})}
+        if aws:
+            tools = {"aws": (aws, env), **tools}
+            print(f"aws: {version_line(aws, env)}  (AWS CLI v1 from PyPI, not v2)")
+        print(f"ours: {' '.join(ours)} -> {version_line(ours, tools['ours'][1])}")
+        print(f"stub: {stub.url}")
+
+        invoke = [
+            "sagemaker-runtime",
+            "invoke-endpoint-async",
+            "--endpoint-name",
+            "my-endpoint",
+            "--input-location",
+            "s3://in-bucket/input.json",
+            "--inference-id",
+            "inf-0001",
+            "--endpoint-url",
+            stub.url,
+        ]
+        skeleton = [
+            "sagemaker-runtime",
+            "invoke-endpoint-async",
+            "--generate-cli-skeleton",
+            "input",
+        ]
+        results = {
+            "invoke-endpoint-async": bench(tools, invoke, runs),
+            "--generate-cli-skeleton input": bench(tools, skeleton, runs),
+            "--version": bench(tools, ["--version"], runs),
+        }
+    print_table(results, runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

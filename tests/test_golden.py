@@ -1,0 +1,52 @@
+"""Replay every golden capture of AWS CLI v2.36.7 against our CLI and the loopback stub.
+
+Each case runs our CLI as a real process with the captured arguments and environment (folder
+and port swapped for this run's) and must match exactly: exit code, stdout, stderr (our name
+read as ``aws``) and what reached the server. Cases that wait on retries or timeouts are
+marked ``slow``; ``-m 'not slow'`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+
+from helpers import (
+    compare_run,
+    golden_env,
+    is_slow,
+    load_golden_cases,
+    make_ref_dir,
+    prepare_case,
+    run_cli,
+)
+
+# Longest plausible replay: five attempts with capped backoff and a little slack.
+CASE_TIMEOUT = 120
+
+
+def _case_param(case: dict[str, Any]):
+    marks = [pytest.mark.slow] if is_slow(case) else []
+    return pytest.param(case, id=case["name"], marks=marks)
+
+
+@pytest.mark.parametrize("case", [_case_param(case) for case in load_golden_cases()])
+def test_matches_aws_cli(case, stub, tmp_path):
+    ref = make_ref_dir(tmp_path)
+    expected = prepare_case(case, ref, stub.port)
+    stub.scenario = expected["scenario"] or "ok"
+
+    try:
+        result = run_cli(expected["argv"][1:], golden_env(expected, ref), timeout=CASE_TIMEOUT)
+    except subprocess.TimeoutExpired as timeout:
+        pytest.fail(
+            f"golden case {case['name']!r}: our CLI still running after {CASE_TIMEOUT}s\n"
+            f"stdout so far: {timeout.stdout!r}\nstderr so far: {timeout.stderr!r}",
+            pytrace=False,
+        )
+
+    report = compare_run(expected, result, stub.requests)
+    if report:
+        pytest.fail(report, pytrace=False)
