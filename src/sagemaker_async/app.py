@@ -18,6 +18,7 @@ from sagemaker_async.errors import (
     ExitCode,
     ParamValidationError,
     UnknownOptionsError,
+    UsageError,
     from_exception,
     write_error,
 )
@@ -65,11 +66,18 @@ def _run(args: list[str], root: click.Group, streams: Streams, resolved: list[Se
         raise ParamValidationError(
             "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time."
         )
+    global_opts = [o for p in root.params for o in to_opt(p)]  # type: ignore[arg-type]
+    global_opts.append(argv.Opt(("--version",), "version", nargs=0, version=_version_text()))
+    native = _find_native_command(args, root, global_opts)
+    if native is not None:  # our own click command: globals only before its name
+        index, command = native
+        values, _ = argv.parse_known(args[:index], global_opts)
+        _prepare(values, streams, resolved)
+        return _run_click_command(command, args[index + 1 :])
+
     wants_help = any(a in HELP_TOKENS for a in args)
     args = [a for a in args if a not in HELP_TOKENS]
     commands = list(root.commands) + ["help"]
-    global_opts = [o for p in root.params for o in to_opt(p)]  # type: ignore[arg-type]
-    global_opts.append(argv.Opt(("--version",), "version", nargs=0, version=_version_text()))
     values, rest = argv.parse_known(
         args,
         global_opts,
@@ -77,6 +85,15 @@ def _run(args: list[str], root: click.Group, streams: Streams, resolved: list[Se
         if not wants_help or args
         else [],
     )
+    settings = _prepare(values, streams, resolved)
+    command = values.get("command")
+    if command is None or command == "help":
+        return _write_help(streams, _format_root_help(root))
+    return _run_service(root.commands[command], rest, settings, streams, wants_help)
+
+
+def _prepare(values: dict[str, Any], streams: Streams, resolved: list[Settings]) -> Settings:
+    """Settings from the parsed global options, checked; --debug switched on."""
     settings = Settings.from_values(values)
     resolved.append(settings)
     settings.check()
@@ -84,19 +101,26 @@ def _run(args: list[str], root: click.Group, streams: Streams, resolved: list[Se
         from sagemaker_async import debuglog
 
         settings.redactor = debuglog.enable(streams.stderr)
-    command = values.get("command")
-    if command is None or command == "help":
-        return _write_help(streams, _format_root_help(root))
-    sub = root.commands[command]
-    if not isinstance(sub, click.Group):  # one of our own click commands (serve)
-        rest = args[args.index(command) + 1 :]
-        return _run_click_command(sub, rest, wants_help)
-    return _run_service(sub, rest, settings, streams, wants_help)
+    return settings
 
 
-def _run_click_command(command: click.Command, args: list[str], wants_help: bool) -> int:
-    if wants_help:
-        args = [*args, "--help"]
+def _find_native_command(
+    args: list[str], root: click.Group, global_opts: list[argv.Opt]
+) -> tuple[int, click.Command] | None:
+    """Where a command of our own (not an AWS service) is named, after global options only."""
+    for index, token in enumerate(args):
+        command = root.commands.get(token)
+        if command is None or isinstance(command, click.Group):
+            continue
+        try:
+            _, extras = argv.parse_known(args[:index], global_opts)
+        except UsageError:
+            return None
+        return (index, command) if not extras else None
+    return None
+
+
+def _run_click_command(command: click.Command, args: list[str]) -> int:
     try:
         result = command.main(
             args, prog_name=f"sagemaker-async {command.name}", standalone_mode=False
@@ -110,7 +134,7 @@ def _run_click_command(command: click.Command, args: list[str], wants_help: bool
 
 
 def _run_service(
-    service: click.Group, args: list[str], settings: Settings, streams: Streams, wants_help: bool
+    service: Any, args: list[str], settings: Settings, streams: Streams, wants_help: bool
 ) -> int:
     from sagemaker_async.model import operation_names
 

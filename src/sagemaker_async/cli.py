@@ -36,7 +36,7 @@ def build_tree() -> click.Group:
     service = click.Group(SERVICE, help="Amazon SageMaker Runtime", add_help_option=False)
     service.add_command(AwsOperationCommand(INVOKE_ENDPOINT_ASYNC))
     root.add_command(service)
-    # root.add_command(_lazy_serve())  # wired once local/command.py lands
+    root.add_command(_lazy_serve())
     return root
 
 
