@@ -1,0 +1,1 @@
+"""The embedded local asynchronous inference endpoint (``sagemaker-async serve``)."""
