@@ -136,9 +136,10 @@ def _timeout(value: str | None) -> float | None:
 def make_session(profile: str | None) -> botocore.session.Session:
     import botocore.session
 
-    from sagemaker_async import __version__
+    from sagemaker_async import __version__, botocache
 
     session = botocore.session.Session(session_vars=CLI_SESSION_VARIABLES, profile=profile)
+    botocache.install(session)
     session.user_agent_name = "sagemaker-async"
     session.user_agent_version = __version__
     return session

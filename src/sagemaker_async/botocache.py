@@ -1,0 +1,104 @@
+"""A botocore data loader that remembers, across runs, what costs the most to rediscover.
+
+Every ``create_client`` makes botocore list its ~450 service folders twice (to check that the
+service exists) and parse the 1.2 MB ``endpoints.json``: about a tenth of an invoke's wall
+time. This loader keeps those results in a marshal file under the user's cache folder, keyed
+by botocore's version and the search path, and invalidated when a search-path folder changes
+(adding or removing a model changes its folder's mtime). Everything else is botocore's own
+loader; if the cache cannot be read or written, it is simply not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+from typing import Any
+
+import botocore
+from botocore.loaders import Loader
+
+CACHED_DATA = frozenset({"endpoints", "partitions", "sdk-default-configuration", "_retry"})
+
+
+def cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "sagemaker-async")
+
+
+class CachingLoader(Loader):
+    """botocore's Loader with a persistent cache for service listings and common data."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._memo: dict[str, Any] = {}
+
+    def _cache_path(self, kind: str) -> str | None:
+        try:
+            stamps = [
+                f"{p}:{os.stat(p).st_mtime_ns}" for p in self.search_paths if os.path.isdir(p)
+            ]
+        except OSError:
+            return None
+        key = "\n".join([botocore.__version__, kind, *stamps]).encode()
+        return os.path.join(cache_dir(), hashlib.sha256(key).hexdigest()[:32] + ".marshal")
+
+    def _remembered(self, kind: str, compute: Any) -> Any:
+        if kind in self._memo:
+            return self._memo[kind]
+        path = self._cache_path(kind)
+        value = _read(path) if path else None
+        if value is None:
+            value = _plain(compute())
+            if path:
+                _write(path, value)
+        self._memo[kind] = value
+        return value
+
+    def list_available_services(self, type_name: str) -> list[str]:
+        return self._remembered(
+            f"services/{type_name}",
+            lambda: super(CachingLoader, self).list_available_services(type_name),
+        )
+
+    def load_data(self, name: str) -> Any:
+        if name not in CACHED_DATA:
+            return super().load_data(name)
+        return self._remembered(f"data/{name}", lambda: super(CachingLoader, self).load_data(name))
+
+
+def _plain(value: Any) -> Any:
+    """botocore parses JSON into OrderedDicts, which marshal cannot store; dicts keep order."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read(path: str) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _write(path: str, value: Any) -> None:
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as f:
+            marshal.dump(value, f)
+        os.replace(temporary, path)  # readers never see half a file
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
+
+
+def install(session: Any) -> None:
+    """Make ``session`` use the caching loader (same search path as botocore's own)."""
+    data_path = session.get_config_variable("data_path")
+    extra = data_path.split(os.pathsep) if data_path else []
+    session.register_component("data_loader", CachingLoader(extra_search_paths=extra))
