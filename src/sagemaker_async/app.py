@@ -6,6 +6,7 @@ Every error is caught once, in :func:`run`, and written by errors.write_error.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from typing import Any, BinaryIO
@@ -29,9 +30,13 @@ HELP_TOKENS = ("--help", "-h")
 
 
 class Streams:
-    def __init__(self, stdout: BinaryIO | None = None, stderr: Any = None):
+    def __init__(
+        self, stdout: BinaryIO | None = None, stderr: Any = None, stdin: BinaryIO | None = None
+    ):
         self.stdout = stdout or sys.stdout.buffer
         self.stderr = stderr or sys.stderr
+        # stdin may be closed (``<&-``): then reading it gives nothing
+        self.stdin = stdin or getattr(sys.stdin, "buffer", None) or io.BytesIO()
 
 
 def run(args: list[str], root: click.Group, streams: Streams | None = None) -> int:
@@ -159,13 +164,15 @@ def _run_service(
 def _run_operation(command: Any, args: list[str], settings: Settings, streams: Streams) -> int:
     from sagemaker_async import steps
 
-    op = command.operation
     relax = CLI_INPUT_JSON in args or CLI_INPUT_YAML in args or _skeleton_relaxes(args)
     opts = [o for p in command.params for o in to_opt(p, required=False if relax else None)]
     values, rest = argv.parse_known(args, opts)
     if rest:
         raise UnknownOptionsError(rest)
-    return steps.run_operation(op, values, settings, streams)
+    runner = getattr(command, "runner", None)
+    if runner is not None:  # a command of ours (wait, batch), parsed by the same passes
+        return int(runner(values, settings, streams))
+    return steps.run_operation(command.operation, values, settings, streams)
 
 
 def _skeleton_relaxes(args: list[str]) -> bool:

@@ -13,19 +13,93 @@ if TYPE_CHECKING:
     from sagemaker_async.settings import Settings
 
 
-def make_client(settings: Settings, service: str = SERVICE) -> Any:
-    """A client configured from the global options and botocore's config chain."""
-    from botocore import UNSIGNED
-    from botocore.config import Config
+def make_client(
+    settings: Settings,
+    service: str = SERVICE,
+    *,
+    pool_size: int | None = None,
+    min_attempts: int | None = None,
+) -> Any:
+    """A client configured from the global options and botocore's config chain.
 
+    ``pool_size`` (connections kept for threads sharing the client) and ``min_attempts``
+    (used when no ``max_attempts`` is configured) serve the batch; the invoke uses neither.
+    """
     region = settings.resolve_region()
     if not region:
         raise NoRegionError()
+    return _create_client(
+        settings, service, region, settings.endpoint_url, pool_size, min_attempts, None
+    )
+
+
+def make_s3_client(settings: Settings, *, pool_size: int | None = None) -> Any:
+    """S3 with the invoke's profile, region and credentials, at botocore's configured S3
+    endpoint (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, ``services`` sections). Only when none is
+    configured and --endpoint-url points at a loopback host (``serve``) is that URL used."""
+    endpoint_url, s3_config = None, None
+    loopback = settings.endpoint_url is not None and is_loopback(settings.endpoint_url)
+    if loopback and configured_endpoint(settings, "s3") is None:
+        endpoint_url, s3_config = settings.endpoint_url, {"addressing_style": "path"}
+    return _create_client(
+        settings, "s3", settings.resolve_region(), endpoint_url, pool_size, None, s3_config
+    )
+
+
+def is_loopback(url: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def configured_endpoint(settings: Settings, service: str) -> str | None:
+    """The endpoint botocore's configuration gives ``service``, if any."""
+    from botocore.configprovider import ConfiguredEndpointProvider
+
+    session = settings.session
+    if session.get_config_variable("ignore_configured_endpoint_urls"):
+        return None
+    provider = ConfiguredEndpointProvider(
+        full_config=session.full_config,
+        scoped_config=session.get_scoped_config(),
+        client_name=service,
+    )
+    return provider.provide()
+
+
+def _create_client(
+    settings: Settings,
+    service: str,
+    region: str | None,
+    endpoint_url: str | None,
+    pool_size: int | None,
+    min_attempts: int | None,
+    s3_config: dict[str, str] | None,
+) -> Any:
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
     settings.check_retry_mode()
+    extra: dict[str, Any] = {}
+    if pool_size is not None:
+        extra["max_pool_connections"] = pool_size
+    if min_attempts is not None and settings.config_value("max_attempts") is None:
+        extra["retries"] = {"total_max_attempts": min_attempts}
+    if s3_config is not None:
+        extra["s3"] = s3_config
     config = Config(
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
         signature_version=UNSIGNED if settings.no_sign_request else None,
+        **extra,
     )
     verify: bool | str | None = None
     if settings.no_verify_ssl:
@@ -35,10 +109,19 @@ def make_client(settings: Settings, service: str = SERVICE) -> Any:
     return settings.session.create_client(
         service,
         region_name=region,
-        endpoint_url=settings.endpoint_url,
+        endpoint_url=endpoint_url,
         verify=verify,
         config=config,
     )
+
+
+def register_credentials(settings: Settings) -> None:
+    """Tell the debug log's redactor (--debug) the secret key and session token."""
+    credentials = settings.session.get_credentials()
+    if credentials is not None and settings.redactor is not None:
+        frozen = credentials.get_frozen_credentials()
+        settings.redactor.add(frozen.secret_key)
+        settings.redactor.add(frozen.token)
 
 
 def decode_blobs(op: Operation, params: dict[str, Any], binary_format: str) -> dict[str, Any]:

@@ -11,6 +11,8 @@ Exception tree::
     │   ├── NoCredentialsError    253  (category NoCredentials)
     │   └── PagerError            253  (category Pager)
     ├── ServiceError              254  an HTTP error answer from the service (after retries)
+    ├── InferenceFailedError        3  a waited-for inference wrote its failure object
+    ├── WaitTimeoutError            4  neither the output nor the failure object appeared in time
     └── GeneralError              255  anything else (connection refused, bad int, …)
 
 Messages follow AWS CLI v2.36 (``aws: [ERROR]: …``) with our program name; ``main()``
@@ -47,6 +49,8 @@ ERROR_FORMATS = ("legacy", "json", "yaml", "text", "table", "enhanced")
 
 class ExitCode(enum.IntEnum):
     OK = 0
+    INFERENCE_FAILED = 3  # --wait / wait / batch: the failure object appeared
+    WAIT_TIMED_OUT = 4  # --wait / wait / batch: nothing appeared within --wait-timeout
     PARAM_VALIDATION = 252  # bad input: parsing, validation, --cli-input-*, --query
     CONFIGURATION = 253  # no region, no credentials, bad config, pager not found
     CLIENT_ERROR = 254  # the service answered with an error
@@ -121,6 +125,18 @@ class ServiceError(CliError):
 
     def error_dict(self) -> dict[str, Any]:
         return {"Message": self.error_message, "Code": self.code}
+
+
+class InferenceFailedError(CliError):
+    """The message is the failure object's content, as the model or the endpoint wrote it."""
+
+    exit_code = ExitCode.INFERENCE_FAILED
+    category = "InferenceFailed"
+
+
+class WaitTimeoutError(CliError):
+    exit_code = ExitCode.WAIT_TIMED_OUT
+    category = "WaitTimeout"
 
 
 class GeneralError(CliError):

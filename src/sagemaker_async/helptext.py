@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 import click
 
 from sagemaker_async.docs import paragraphs
 from sagemaker_async.errors import PROG
-from sagemaker_async.options import global_options
+from sagemaker_async.options import WorkflowOption, global_options
 
 WIDTH = 79
 
@@ -19,10 +20,13 @@ def _section(title: str, body: list[str]) -> str:
 
 def _wrap(text: str, indent: int) -> list[str]:
     pad = " " * indent
-    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad) or [""]
+    wrapped = textwrap.wrap(
+        text, WIDTH, initial_indent=pad, subsequent_indent=pad, break_on_hyphens=False
+    )
+    return wrapped or [""]
 
 
-def _option_lines(params: list[click.Parameter]) -> list[str]:
+def _option_lines(params: Sequence[click.Parameter]) -> list[str]:
     lines: list[str] = []
     for param in params:
         if not isinstance(param, click.Option):
@@ -54,7 +58,8 @@ def format_group_help(group: click.Group, service: str | None) -> str:
         _section("SYNOPSIS", [f"      {usage}"]),
         _section(
             "AVAILABLE COMMANDS",
-            [f"      o {name}" for name in sorted(group.commands)] + ["      o help"],
+            [f"      o {name}" for name, cmd in sorted(group.commands.items()) if not cmd.hidden]
+            + ["      o help"],
         ),
     ]
     if not service:
@@ -74,12 +79,19 @@ def format_operation_help(command: click.Command, service: str) -> str:
             opt = param.opts[0]
             arg = "" if param.is_flag else " <value>"
             synopsis.append(f"      {opt}{arg}" if param.required else f"      [{opt}{arg}]")
+    aws = [p for p in command.params if not isinstance(p, WorkflowOption)]
+    ours = [p for p in command.params if isinstance(p, WorkflowOption)]
     return "\n".join(
         [
             _section("NAME", [f"      {command.name} -"]),
             _section("DESCRIPTION", description),
             _section("SYNOPSIS", synopsis),
-            _section("OPTIONS", _option_lines(command.params)),
+            _section("OPTIONS", _option_lines(aws)),
+            *(
+                [_section("WORKFLOW OPTIONS (not in the AWS CLI)", _option_lines(ours))]
+                if ours
+                else []
+            ),
             _section("GLOBAL OPTIONS", _option_lines(global_options())),
         ]
     )

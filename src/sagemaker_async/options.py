@@ -91,6 +91,110 @@ def operation_options(op: Operation) -> list[click.Option]:
     return opts
 
 
+# -- workflow options (ours, not the model's; see docs/workflow.md) -------------------------
+# A new name must not start with a prefix that abbreviates an AWS option uniquely (the
+# operation's: a b c e f g i r s; the globals' are parsed in an earlier pass), so every
+# AWS-valid command line keeps its meaning; tests/workflow/test_prefix_rule.py checks it.
+WORKFLOW_DESTS = ("payload", "wait", "wait_timeout", "download")
+DEFAULT_WAIT_TIMEOUT = 900  # seconds, as InvocationTimeoutSeconds' default
+DEFAULT_CONCURRENCY = 16
+
+
+class WorkflowOption(click.Option):
+    """An option of ours on an AWS operation: help lists it under its own heading."""
+
+
+def workflow_options() -> list[click.Option]:
+    """--payload, --wait, --wait-timeout, --download on invoke-endpoint-async."""
+    return [
+        WorkflowOption(
+            ["--payload"],
+            metavar="PATH",
+            help="Send this local file (- for stdin): inline as Body when it is at most "
+            "128,000 bytes and no --input-location is given, else uploaded to "
+            "--input-location (a prefix ending in / gets a generated key).",
+        ),
+        WorkflowOption(
+            ["--wait"],
+            is_flag=True,
+            default=False,
+            help="Wait for the output or the failure object; write the result to stdout "
+            "(or to --download). Exit 3 if the inference failed, 4 on timeout.",
+        ),
+        WorkflowOption(
+            ["--wait-timeout"],
+            metavar="SECONDS",
+            help=f"Give up waiting after this long (default {DEFAULT_WAIT_TIMEOUT}). "
+            "Implies --wait.",
+        ),
+        WorkflowOption(
+            ["--download"],
+            metavar="PATH",
+            help="Write the result to PATH (atomically) and print the invoke response as "
+            "usual. Implies --wait.",
+        ),
+    ]
+
+
+def wait_options() -> list[click.Option]:
+    """The ``sagemaker-runtime wait`` command's options."""
+    return [
+        click.Option(
+            ["--output-location"],
+            metavar="S3URI",
+            help="The OutputLocation to wait for. Without locations, the JSON that "
+            "invoke-endpoint-async printed is read from stdin.",
+        ),
+        click.Option(["--failure-location"], metavar="S3URI", help="The FailureLocation to watch."),
+        click.Option(
+            ["--wait-timeout"],
+            metavar="SECONDS",
+            help=f"Give up after this long (default {DEFAULT_WAIT_TIMEOUT}).",
+        ),
+        click.Option(
+            ["--download"],
+            metavar="PATH",
+            help="Write the result to PATH (atomically) instead of stdout.",
+        ),
+    ]
+
+
+def batch_options() -> list[click.Option]:
+    """The ``sagemaker-runtime batch`` command's options."""
+    return [
+        click.Option(
+            ["--requests"],
+            required=True,
+            metavar="PATH",
+            help="A JSON-lines file: one invoke document per line (API member names, as "
+            "--cli-input-json), plus an optional Payload: a local file path.",
+        ),
+        click.Option(
+            ["--concurrency"],
+            metavar="INTEGER",
+            help=f"Requests in flight at once (default {DEFAULT_CONCURRENCY}).",
+        ),
+        click.Option(
+            ["--wait"],
+            is_flag=True,
+            default=False,
+            help="Wait for every request to complete, fail or time out.",
+        ),
+        click.Option(
+            ["--wait-timeout"],
+            metavar="SECONDS",
+            help=f"Per request, from its acceptance (default {DEFAULT_WAIT_TIMEOUT}). "
+            "Implies --wait.",
+        ),
+        click.Option(
+            ["--state"],
+            metavar="PATH",
+            help="Where accepted lines are recorded, so a re-run skips them "
+            "(default: the requests file's name + .state).",
+        ),
+    ]
+
+
 def _member_option(member: Member) -> click.Option:
     from sagemaker_async.docs import first_paragraph
 

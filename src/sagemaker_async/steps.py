@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sagemaker_async import params as P
 from sagemaker_async.errors import ExitCode, GeneralError
+from sagemaker_async.options import WORKFLOW_DESTS
 
 if TYPE_CHECKING:
     from sagemaker_async.app import Streams
@@ -31,6 +32,11 @@ def run_operation(
         streams.stdout.flush()
         return ExitCode.OK
     params = P.merge_cli_input(params, P.load_cli_input(values))
+    flow = None
+    if skeleton is None and any(values.get(dest) not in (None, False) for dest in WORKFLOW_DESTS):
+        from sagemaker_async.workflow.invoke import InvokeWorkflow
+
+        flow = InvokeWorkflow.from_values(values, params, streams.stdin)
 
     from sagemaker_async import client as C
 
@@ -41,6 +47,11 @@ def run_operation(
     if skeleton == "output":
         C.validate(api, op, params)
         response: dict[str, Any] = P.output_skeleton(op)
+    elif flow is not None:  # --payload, --wait…: upload, invoke, then maybe wait
+        response = flow.submit(api, op, params, settings)
+        if flow.prints_response:
+            write_result(response, op.name, settings, streams)
+        return flow.collect(response, streams)
     else:
         response = C.invoke(api, op, params)
     write_result(response, op.name, settings, streams)
@@ -70,8 +81,6 @@ def _register_secrets(settings: Settings, op: Operation, params: dict[str, Any])
     for member in op.input_members:
         if member.sensitive and member.name in params:
             settings.redactor.add(params[member.name])
-    credentials = settings.session.get_credentials()
-    if credentials is not None:
-        frozen = credentials.get_frozen_credentials()
-        settings.redactor.add(frozen.secret_key)
-        settings.redactor.add(frozen.token)
+    from sagemaker_async.client import register_credentials
+
+    register_credentials(settings)

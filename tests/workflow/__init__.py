@@ -1,0 +1,1 @@
+"""Tests of workflow/: --payload, --wait, wait, batch, against serve."""
