@@ -9,11 +9,9 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import Any, BinaryIO
+from collections.abc import Callable
 
-import click
-
-from sagemaker_async import argv
+from sagemaker_async import argv, commands
 from sagemaker_async.errors import (
     CliError,
     ExitCode,
@@ -23,8 +21,22 @@ from sagemaker_async.errors import (
     from_exception,
     write_error,
 )
-from sagemaker_async.options import CLI_INPUT_JSON, CLI_INPUT_YAML, GENERATE_CLI_SKELETON, to_opt
+from sagemaker_async.options import (
+    CLI_INPUT_JSON,
+    CLI_INPUT_YAML,
+    GENERATE_CLI_SKELETON,
+    global_options,
+)
 from sagemaker_async.settings import Settings, error_format_from_environment
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+    import click
+
+    TreeFactory = Callable[[], click.Group]
 
 HELP_TOKENS = ("--help", "-h")
 
@@ -39,11 +51,13 @@ class Streams:
         self.stdin = stdin or getattr(sys.stdin, "buffer", None) or io.BytesIO()
 
 
-def run(args: list[str], root: click.Group, streams: Streams | None = None) -> int:
+def run(args: list[str], tree: TreeFactory, streams: Streams | None = None) -> int:
+    """Run one command line; ``tree`` builds the click tree, needed only for help and for
+    our own click commands."""
     streams = streams or Streams()
     resolved: list[Settings] = []  # filled once the global options are parsed
     try:
-        return _run(list(args), root, streams, resolved)
+        return _run(list(args), tree, streams, resolved)
     except KeyboardInterrupt:
         # As the AWS CLI: a newline on stdout, nothing on stderr, 128 + SIGINT.
         _safe_write(streams.stdout, b"\n")
@@ -66,35 +80,31 @@ def run(args: list[str], root: click.Group, streams: Streams | None = None) -> i
         return int(err.exit_code)
 
 
-def _run(args: list[str], root: click.Group, streams: Streams, resolved: list[Settings]) -> int:
+def _run(args: list[str], tree: TreeFactory, streams: Streams, resolved: list[Settings]) -> int:
     if "--cli-auto-prompt" in args and "--no-cli-auto-prompt" in args:
         raise ParamValidationError(
             "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time."
         )
-    global_opts = [o for p in root.params for o in to_opt(p)]  # type: ignore[arg-type]
-    global_opts.append(argv.Opt(("--version",), "version", nargs=0, version=_version_text()))
-    native = _find_native_command(args, root, global_opts)
+    global_opts = [o for spec in global_options() for o in spec.parser_opts()]
+    global_opts.append(argv.Opt(("--version",), "version", nargs=0, version=_version_text))
+    native = _find_native_command(args, global_opts)
     if native is not None:  # our own click command: globals only before its name
-        index, command = native
-        values, _ = argv.parse_known(args[:index], global_opts)
+        values, _ = argv.parse_known(args[:native], global_opts)
         _prepare(values, streams, resolved)
-        return _run_click_command(command, args[index + 1 :])
+        return _run_click_command(tree().commands[args[native]], args[native + 1 :])
 
     wants_help = any(a in HELP_TOKENS for a in args)
     args = [a for a in args if a not in HELP_TOKENS]
-    commands = list(root.commands) + ["help"]
+    names = [commands.SERVICE_NAME, *commands.NATIVE_COMMANDS, "help"]
     values, rest = argv.parse_known(
         args,
         global_opts,
-        [argv.Positional("command", commands, _command_suggestions(commands))]
-        if not wants_help or args
-        else [],
+        [argv.Positional("command", names, _command_suggestions)] if not wants_help or args else [],
     )
     settings = _prepare(values, streams, resolved)
-    command = values.get("command")
-    if command is None or command == "help":
-        return _write_help(streams, _format_root_help(root))
-    return _run_service(root.commands[command], rest, settings, streams, wants_help)
+    if values.get("command") in (None, "help"):
+        return _write_help(streams, _format_root_help(tree()))
+    return _run_service(tree, rest, settings, streams, wants_help)
 
 
 def _prepare(values: dict[str, Any], streams: Streams, resolved: list[Settings]) -> Settings:
@@ -109,23 +119,22 @@ def _prepare(values: dict[str, Any], streams: Streams, resolved: list[Settings])
     return settings
 
 
-def _find_native_command(
-    args: list[str], root: click.Group, global_opts: list[argv.Opt]
-) -> tuple[int, click.Command] | None:
+def _find_native_command(args: list[str], global_opts: list[argv.Opt]) -> int | None:
     """Where a command of our own (not an AWS service) is named, after global options only."""
     for index, token in enumerate(args):
-        command = root.commands.get(token)
-        if command is None or isinstance(command, click.Group):
+        if token not in commands.NATIVE_COMMANDS:
             continue
         try:
             _, extras = argv.parse_known(args[:index], global_opts)
         except UsageError:
             return None
-        return (index, command) if not extras else None
+        return index if not extras else None
     return None
 
 
 def _run_click_command(command: click.Command, args: list[str]) -> int:
+    import click
+
     try:
         result = command.main(
             args, prog_name=f"sagemaker-async {command.name}", standalone_mode=False
@@ -139,11 +148,12 @@ def _run_click_command(command: click.Command, args: list[str]) -> int:
 
 
 def _run_service(
-    service: Any, args: list[str], settings: Settings, streams: Streams, wants_help: bool
+    tree: TreeFactory, args: list[str], settings: Settings, streams: Streams, wants_help: bool
 ) -> int:
     from sagemaker_async.model import operation_names
 
-    choices = list(service.commands) + ["help"]
+    entries = commands.service_commands()
+    choices = [*entries, "help"]
     suggestions = sorted(set(operation_names()) | set(choices))
     values, rest = argv.parse_known(
         args,
@@ -152,27 +162,30 @@ def _run_service(
     )
     name = values.get("operation")
     if name is None or name == "help":
-        return _write_help(streams, _format_service_help(service))
-    command = service.commands[name]
+        return _write_help(streams, _format_service_help(tree()))
     if wants_help or rest == ["help"]:
         from sagemaker_async.helptext import format_operation_help
 
-        return _write_help(streams, format_operation_help(command, service.name or ""))
-    return _run_operation(command, rest, settings, streams)
+        service = tree().commands[commands.SERVICE_NAME]
+        command = service.commands[name]  # type: ignore[attr-defined]
+        return _write_help(streams, format_operation_help(command, commands.SERVICE_NAME))
+    return _run_operation(entries[name], rest, settings, streams)
 
 
-def _run_operation(command: Any, args: list[str], settings: Settings, streams: Streams) -> int:
-    from sagemaker_async import steps
-
+def _run_operation(
+    entry: commands.Entry, args: list[str], settings: Settings, streams: Streams
+) -> int:
     relax = CLI_INPUT_JSON in args or CLI_INPUT_YAML in args or _skeleton_relaxes(args)
-    opts = [o for p in command.params for o in to_opt(p, required=False if relax else None)]
+    opts = [o for spec in entry.specs for o in spec.parser_opts(False if relax else None)]
     values, rest = argv.parse_known(args, opts)
     if rest:
         raise UnknownOptionsError(rest)
-    runner = getattr(command, "runner", None)
-    if runner is not None:  # a command of ours (wait, batch), parsed by the same passes
-        return int(runner(values, settings, streams))
-    return steps.run_operation(command.operation, values, settings, streams)
+    if entry.runner is not None:  # a command of ours (wait, batch), parsed by the same passes
+        return int(entry.runner(values, settings, streams))
+    from sagemaker_async import steps
+
+    assert entry.operation is not None
+    return steps.run_operation(entry.operation, values, settings, streams)
 
 
 def _skeleton_relaxes(args: list[str]) -> bool:
@@ -183,10 +196,11 @@ def _skeleton_relaxes(args: list[str]) -> bool:
     return not (index + 1 < len(args) and args[index + 1] == "output")
 
 
-def _command_suggestions(commands: list[str]) -> list[str]:
+def _command_suggestions() -> list[str]:
+    """Every AWS CLI command name (botocore's services) and ours, for "Maybe you meant"."""
     from sagemaker_async.model import list_service_names
 
-    return sorted(set(list_service_names()) | set(commands))
+    return sorted({*list_service_names(), commands.SERVICE_NAME, *commands.NATIVE_COMMANDS})
 
 
 def _version_text() -> str:
@@ -208,10 +222,11 @@ def _format_root_help(root: click.Group) -> str:
     return format_group_help(root, None)
 
 
-def _format_service_help(service: click.Group) -> str:
+def _format_service_help(root: click.Group) -> str:
     from sagemaker_async.helptext import format_group_help
 
-    return format_group_help(service, service.name)
+    service = root.commands[commands.SERVICE_NAME]
+    return format_group_help(service, service.name)  # type: ignore[arg-type]
 
 
 def _write_help(streams: Streams, text: str) -> int:

@@ -12,40 +12,64 @@ messages and abbreviation rules change between Python versions.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from sagemaker_async.errors import UsageError
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any
 
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 
 
-@dataclass(frozen=True)
 class Opt:
     """An optional argument: a flag (nargs 0), a value (1) or an optional value ("?")."""
 
-    names: tuple[str, ...]
-    dest: str
-    nargs: int | str = 1
-    const: Any = None
-    default: Any = None
-    choices: tuple[str, ...] | None = None
-    required: bool = False
-    version: str | None = None  # prints this and stops, like argparse's "version" action
+    __slots__ = ("names", "dest", "nargs", "const", "default", "choices", "required", "version")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        dest: str,
+        nargs: int | str = 1,
+        const: Any = None,
+        default: Any = None,
+        choices: tuple[str, ...] | None = None,
+        required: bool = False,
+        version: Callable[[], str] | str | None = None,  # prints this and stops
+    ):
+        self.names = names
+        self.dest = dest
+        self.nargs = nargs
+        self.const = const
+        self.default = default
+        self.choices = choices
+        self.required = required
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"Opt({self.names!r}, {self.dest!r}, nargs={self.nargs!r})"
 
     @property
     def display(self) -> str:
         return "/".join(self.names)
 
 
-@dataclass(frozen=True)
 class Positional:
-    dest: str
-    choices: Sequence[str] | None = None
-    suggestions: Sequence[str] | None = None  # where "Maybe you meant" looks; default choices
+    __slots__ = ("dest", "choices", "suggestions")
+
+    def __init__(
+        self,
+        dest: str,
+        choices: Sequence[str] | None = None,
+        # where "Maybe you meant" looks (a list, or a function giving one); default choices
+        suggestions: Sequence[str] | Callable[[], Sequence[str]] | None = None,
+    ):
+        self.dest = dest
+        self.choices = choices
+        self.suggestions = suggestions
 
 
 class VersionRequested(Exception):
@@ -55,6 +79,8 @@ class VersionRequested(Exception):
 
 
 def invalid_choice(name: str, value: str, candidates: Sequence[str]) -> UsageError:
+    import difflib
+
     message = f"argument {name}: Found invalid choice {value!r}\n"
     close = difflib.get_close_matches(value, list(candidates), cutoff=0.8)
     if close:
@@ -62,11 +88,13 @@ def invalid_choice(name: str, value: str, candidates: Sequence[str]) -> UsageErr
     return UsageError(message)
 
 
-@dataclass
 class _Match:
-    opt: Opt | None  # None: an option-like string this pass does not know
-    text: str
-    explicit: str | None = None  # the value after "=", if any
+    __slots__ = ("opt", "text", "explicit")
+
+    def __init__(self, opt: Opt | None, text: str, explicit: str | None = None):
+        self.opt = opt  # None: an option-like string this pass does not know
+        self.text = text
+        self.explicit = explicit  # the value after "=", if any
 
 
 def parse_known(
@@ -159,7 +187,7 @@ def _consume_option(
         extras.append(match.text)
         return i + 1
     if opt.version is not None:
-        raise VersionRequested(opt.version)
+        raise VersionRequested(opt.version() if callable(opt.version) else opt.version)
     if opt.nargs == 0:
         if match.explicit is not None:
             raise UsageError(
@@ -186,5 +214,7 @@ def _consume_option(
 def _store_positional(positional: Positional, value: str, values: dict[str, Any]) -> None:
     if positional.choices is not None and value not in positional.choices:
         candidates = positional.suggestions or positional.choices
+        if callable(candidates):
+            candidates = candidates()
         raise invalid_choice(positional.dest, value, candidates)
     values[positional.dest] = value

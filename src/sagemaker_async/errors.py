@@ -24,7 +24,11 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any, TextIO
+
 
 PROG = "sagemaker-async"
 

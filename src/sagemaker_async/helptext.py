@@ -9,7 +9,7 @@ import click
 
 from sagemaker_async.docs import paragraphs
 from sagemaker_async.errors import PROG
-from sagemaker_async.options import WorkflowOption, global_options
+from sagemaker_async.options import global_options
 
 WIDTH = 79
 
@@ -63,7 +63,11 @@ def format_group_help(group: click.Group, service: str | None) -> str:
         ),
     ]
     if not service:
-        parts.append(_section("GLOBAL OPTIONS", _option_lines(global_options())))
+        parts.append(
+            _section(
+                "GLOBAL OPTIONS", _option_lines([spec.click_option() for spec in global_options()])
+            )
+        )
     return "\n".join(parts)
 
 
@@ -79,8 +83,8 @@ def format_operation_help(command: click.Command, service: str) -> str:
             opt = param.opts[0]
             arg = "" if param.is_flag else " <value>"
             synopsis.append(f"      {opt}{arg}" if param.required else f"      [{opt}{arg}]")
-    aws = [p for p in command.params if not isinstance(p, WorkflowOption)]
-    ours = [p for p in command.params if isinstance(p, WorkflowOption)]
+    aws = [p for p in command.params if not getattr(p, "workflow", False)]
+    ours = [p for p in command.params if getattr(p, "workflow", False)]
     return "\n".join(
         [
             _section("NAME", [f"      {command.name} -"]),
@@ -92,6 +96,8 @@ def format_operation_help(command: click.Command, service: str) -> str:
                 if ours
                 else []
             ),
-            _section("GLOBAL OPTIONS", _option_lines(global_options())),
+            _section(
+                "GLOBAL OPTIONS", _option_lines([spec.click_option() for spec in global_options()])
+            ),
         ]
     )

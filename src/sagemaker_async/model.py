@@ -13,11 +13,13 @@ import functools
 import gzip
 import json
 import os
-from dataclasses import dataclass, field
-from typing import Any
 
 # botocore/__init__ is light (no client machinery); its loader module is not.
 from botocore import BOTOCORE_ROOT, xform_name
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any
 
 SERVICE = "sagemaker-runtime"
 # Operations the AWS CLI removes from this service (it cannot render event streams).
@@ -79,29 +81,73 @@ def cli_name(name: str) -> str:
 
 
 # -- a thin view of one operation ----------------------------------------------------------
-@dataclass(frozen=True)
 class Member:
-    name: str  # API member name, e.g. "EndpointName"
-    shape_name: str
-    type: str  # string, integer, long, boolean, blob, timestamp, float, double, structure…
-    required: bool
-    documentation: str
-    sensitive: bool = False
-    enum: tuple[str, ...] = ()
-    shape: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """One member of an input or output shape (plain class: dataclasses cost start-up time)."""
+
+    __slots__ = (
+        "name",
+        "shape_name",
+        "type",
+        "required",
+        "documentation",
+        "sensitive",
+        "enum",
+        "shape",
+    )
+
+    def __init__(
+        self,
+        name: str,  # API member name, e.g. "EndpointName"
+        shape_name: str,
+        type: str,  # string, integer, long, boolean, blob, timestamp, float, structure…
+        required: bool,
+        documentation: str,
+        sensitive: bool = False,
+        enum: tuple[str, ...] = (),
+        shape: dict[str, Any] | None = None,
+    ):
+        self.name = name
+        self.shape_name = shape_name
+        self.type = type
+        self.required = required
+        self.documentation = documentation
+        self.sensitive = sensitive
+        self.enum = enum
+        self.shape = shape or {}
+
+    def __repr__(self) -> str:
+        return f"Member({self.name!r}, {self.type!r}, required={self.required})"
 
     @property
     def option(self) -> str:
         return "--" + cli_name(self.name)
 
 
-@dataclass(frozen=True)
 class Operation:
-    name: str  # e.g. "InvokeEndpointAsync"
-    documentation: str
-    input_members: tuple[Member, ...]
-    output_members: tuple[Member, ...]
-    has_streaming_output: bool
+    __slots__ = (
+        "name",
+        "documentation",
+        "input_members",
+        "output_members",
+        "has_streaming_output",
+    )
+
+    def __init__(
+        self,
+        name: str,  # e.g. "InvokeEndpointAsync"
+        documentation: str,
+        input_members: tuple[Member, ...],
+        output_members: tuple[Member, ...],
+        has_streaming_output: bool,
+    ):
+        self.name = name
+        self.documentation = documentation
+        self.input_members = input_members
+        self.output_members = output_members
+        self.has_streaming_output = has_streaming_output
+
+    def __repr__(self) -> str:
+        return f"Operation({self.name!r})"
 
     @property
     def cli_name(self) -> str:

@@ -1,15 +1,13 @@
-"""Options: the global ones, and the operation's, made from botocore's service model.
+"""Options: the global ones, the operation's (from botocore's service model), and ours.
 
-Each option is a ``click.Option`` (so click renders help and the tree stays click's); the
-AWS-style parser in :mod:`sagemaker_async.argv` reads the same objects through
-:func:`to_opt`. A member added to the model becomes an option here by itself.
+Each option is a :class:`Spec`: plain data that the AWS-style parser reads
+(:meth:`Spec.parser_opts`, for :mod:`sagemaker_async.argv`) and that becomes a
+``click.Option`` for the click tree (:meth:`Spec.click_option`: help, completion). Parsing
+never imports click, which keeps start-up fast. A member added to the model becomes an option
+here by itself.
 """
 
 from __future__ import annotations
-
-import enum
-
-import click
 
 from sagemaker_async import argv
 from sagemaker_async.model import Member, Operation
@@ -26,65 +24,178 @@ CLI_INPUT_JSON = "--cli-input-json"
 CLI_INPUT_YAML = "--cli-input-yaml"
 GENERATE_CLI_SKELETON = "--generate-cli-skeleton"
 
-
-def _flag(name: str, help: str) -> click.Option:
-    return click.Option([name], is_flag=True, default=False, help=help)
+VALUE, FLAG, OPTIONAL_VALUE, BOOLEAN = "value", "flag", "optional-value", "boolean"
 
 
-def global_options() -> list[click.Option]:
+class Spec:
+    """One option.
+
+    ``kind``: VALUE (takes one value), FLAG (``--x``), OPTIONAL_VALUE (``--x`` or ``--x V``;
+    ``const`` when bare), BOOLEAN (``--x``/``--no-x``, from a boolean model member).
+    ``workflow`` marks our own options on an AWS operation (help lists them apart).
+    """
+
+    __slots__ = (
+        "name",
+        "kind",
+        "dest",
+        "choices",
+        "required",
+        "default",
+        "const",
+        "help",
+        "metavar",
+        "workflow",
+        "doc_html",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        kind: str = VALUE,
+        choices: tuple[str, ...] | None = None,
+        required: bool = False,
+        default: object = None,
+        const: object = None,
+        help: str = "",
+        metavar: str | None = None,
+        workflow: bool = False,
+        doc_html: str = "",  # model documentation: help is made from it only when shown
+    ):
+        self.name = name
+        self.kind = kind
+        self.dest = name[2:].replace("-", "_")
+        self.choices = choices
+        self.required = required
+        self.default = default
+        self.const = const
+        self.help = help
+        self.metavar = metavar
+        self.workflow = workflow
+        self.doc_html = doc_html
+
+    def __repr__(self) -> str:
+        return f"Spec({self.name!r}, kind={self.kind!r})"
+
+    def parser_opts(self, required: bool | None = None) -> list[argv.Opt]:
+        """What :func:`argv.parse_known` matches (a boolean becomes two flags)."""
+        names = (self.name,)
+        if self.kind == BOOLEAN:
+            return [
+                argv.Opt(names, self.dest, nargs=0, const=True),
+                argv.Opt(("--no-" + self.name[2:],), self.dest, nargs=0, const=False),
+            ]
+        if self.kind == FLAG:
+            return [argv.Opt(names, self.dest, nargs=0, const=True, default=False)]
+        return [
+            argv.Opt(
+                names,
+                self.dest,
+                nargs="?" if self.kind == OPTIONAL_VALUE else 1,
+                const=self.const,
+                default=self.default,
+                choices=self.choices,
+                required=self.required if required is None else required,
+            )
+        ]
+
+    def help_text(self) -> str:
+        if self.doc_html:
+            from sagemaker_async.docs import first_paragraph
+
+            return first_paragraph(self.doc_html)
+        return self.help
+
+    def click_option(self):  # -> click.Option (click is imported only for the click tree)
+        import click
+
+        choice = click.Choice(self.choices) if self.choices else None
+        help_text = self.help_text()
+        if self.kind == BOOLEAN:
+            option = click.Option(
+                [f"{self.name}/--no-{self.name[2:]}"],
+                default=None,
+                required=self.required,
+                help=help_text,
+            )
+        elif self.kind == FLAG:
+            option = click.Option([self.name], is_flag=True, default=False, help=help_text)
+        elif self.kind == OPTIONAL_VALUE:
+            option = click.Option(
+                [self.name], is_flag=False, flag_value=self.const, type=choice, help=help_text
+            )
+        else:
+            option = click.Option(
+                [self.name],
+                required=self.required,
+                type=choice,
+                default=self.default,
+                metavar=self.metavar,
+                help=help_text,
+            )
+        option.workflow = self.workflow  # type: ignore[attr-defined]
+        return option
+
+
+def to_opt(spec: Spec, *, required: bool | None = None) -> list[argv.Opt]:
+    return spec.parser_opts(required)
+
+
+def _flag(name: str, help: str) -> Spec:
+    return Spec(name, kind=FLAG, help=help)
+
+
+def global_options() -> list[Spec]:
     """The AWS CLI v2.36 global options, in its order (``--version`` is added last)."""
     return [
         _flag("--debug", "Turn on debug logging (secrets are redacted)."),
-        click.Option(["--endpoint-url"], help="Override the service URL."),
+        Spec("--endpoint-url", help="Override the service URL."),
         _flag("--no-verify-ssl", "Do not verify TLS certificates."),
         _flag("--no-paginate", "Accepted for compatibility; this operation has no pages."),
-        click.Option(["--output"], type=click.Choice(OUTPUT_FORMATS), help="Output format."),
-        click.Option(["--query"], help="A JMESPath query applied to the response."),
-        click.Option(["--profile"], help="Use this profile from your config files."),
-        click.Option(["--region"], help="The region to use."),
-        click.Option(["--color"], type=click.Choice(COLORS), default="auto", help="Colour output."),
+        Spec("--output", choices=OUTPUT_FORMATS, help="Output format."),
+        Spec("--query", help="A JMESPath query applied to the response."),
+        Spec("--profile", help="Use this profile from your config files."),
+        Spec("--region", help="The region to use."),
+        Spec("--color", choices=COLORS, default="auto", help="Colour output."),
         _flag("--no-sign-request", "Do not sign the request (no credentials needed)."),
-        click.Option(["--ca-bundle"], help="CA certificate bundle for TLS verification."),
-        click.Option(["--cli-read-timeout"], help="Socket read timeout in seconds (0 = none)."),
-        click.Option(["--cli-connect-timeout"], help="Connect timeout in seconds (0 = none)."),
-        click.Option(
-            ["--cli-binary-format"],
-            type=click.Choice(BINARY_FORMATS),
+        Spec("--ca-bundle", help="CA certificate bundle for TLS verification."),
+        Spec("--cli-read-timeout", help="Socket read timeout in seconds (0 = none)."),
+        Spec("--cli-connect-timeout", help="Connect timeout in seconds (0 = none)."),
+        Spec(
+            "--cli-binary-format",
+            choices=BINARY_FORMATS,
             help="How blob arguments are read: base64 (default) or raw-in-base64-out.",
         ),
         _flag("--no-cli-pager", "Disable the output pager."),
         _flag("--cli-auto-prompt", "Accepted for compatibility; prompting is not supported."),
         _flag("--no-cli-auto-prompt", "Disable auto-prompt."),
-        click.Option(
-            ["--cli-error-format"],
-            type=click.Choice(ERROR_FORMATS),
-            help="How errors are written to stderr.",
-        ),
+        Spec("--cli-error-format", choices=ERROR_FORMATS, help="How errors are written to stderr."),
     ]
 
 
-def operation_options(op: Operation) -> list[click.Option]:
+def operation_options(op: Operation) -> list[Spec]:
     """One option per input member, then --cli-input-json/yaml and --generate-cli-skeleton."""
     opts = [_member_option(m) for m in op.input_members]
     opts.append(
-        click.Option(
-            [CLI_INPUT_JSON],
+        Spec(
+            CLI_INPUT_JSON,
             help="Read arguments from a JSON string or file:// (keys are API member names).",
         )
     )
     opts.append(
-        click.Option(
-            [CLI_INPUT_YAML],
+        Spec(
+            CLI_INPUT_YAML,
             help="Read arguments from a YAML string or file:// (keys are API member names).",
         )
     )
     if not op.has_streaming_output:
         opts.append(
-            click.Option(
-                [GENERATE_CLI_SKELETON],
-                is_flag=False,
-                flag_value="input",
-                type=click.Choice(SKELETON_CHOICES),
+            Spec(
+                GENERATE_CLI_SKELETON,
+                kind=OPTIONAL_VALUE,
+                const="input",
+                choices=SKELETON_CHOICES,
                 help="Print a skeleton: input (JSON), yaml-input, or output; send nothing.",
             )
         )
@@ -100,94 +211,91 @@ DEFAULT_WAIT_TIMEOUT = 900  # seconds, as InvocationTimeoutSeconds' default
 DEFAULT_CONCURRENCY = 16
 
 
-class WorkflowOption(click.Option):
-    """An option of ours on an AWS operation: help lists it under its own heading."""
-
-
-def workflow_options() -> list[click.Option]:
+def workflow_options() -> list[Spec]:
     """--payload, --wait, --wait-timeout, --download on invoke-endpoint-async."""
-    return [
-        WorkflowOption(
-            ["--payload"],
+    specs = [
+        Spec(
+            "--payload",
             metavar="PATH",
             help="Send this local file (- for stdin): inline as Body when it is at most "
             "128,000 bytes and no --input-location is given, else uploaded to "
             "--input-location (a prefix ending in / gets a generated key).",
         ),
-        WorkflowOption(
-            ["--wait"],
-            is_flag=True,
-            default=False,
+        Spec(
+            "--wait",
+            kind=FLAG,
             help="Wait for the output or the failure object; write the result to stdout "
             "(or to --download). Exit 3 if the inference failed, 4 on timeout.",
         ),
-        WorkflowOption(
-            ["--wait-timeout"],
+        Spec(
+            "--wait-timeout",
             metavar="SECONDS",
             help=f"Give up waiting after this long (default {DEFAULT_WAIT_TIMEOUT}). "
             "Implies --wait.",
         ),
-        WorkflowOption(
-            ["--download"],
+        Spec(
+            "--download",
             metavar="PATH",
             help="Write the result to PATH (atomically) and print the invoke response as "
             "usual. Implies --wait.",
         ),
     ]
+    for spec in specs:
+        spec.workflow = True
+    return specs
 
 
-def wait_options() -> list[click.Option]:
+def wait_options() -> list[Spec]:
     """The ``sagemaker-runtime wait`` command's options."""
     return [
-        click.Option(
-            ["--output-location"],
+        Spec(
+            "--output-location",
             metavar="S3URI",
             help="The OutputLocation to wait for. Without locations, the JSON that "
             "invoke-endpoint-async printed is read from stdin.",
         ),
-        click.Option(["--failure-location"], metavar="S3URI", help="The FailureLocation to watch."),
-        click.Option(
-            ["--wait-timeout"],
+        Spec("--failure-location", metavar="S3URI", help="The FailureLocation to watch."),
+        Spec(
+            "--wait-timeout",
             metavar="SECONDS",
             help=f"Give up after this long (default {DEFAULT_WAIT_TIMEOUT}).",
         ),
-        click.Option(
-            ["--download"],
+        Spec(
+            "--download",
             metavar="PATH",
             help="Write the result to PATH (atomically) instead of stdout.",
         ),
     ]
 
 
-def batch_options() -> list[click.Option]:
+def batch_options() -> list[Spec]:
     """The ``sagemaker-runtime batch`` command's options."""
     return [
-        click.Option(
-            ["--requests"],
+        Spec(
+            "--requests",
             required=True,
             metavar="PATH",
             help="A JSON-lines file: one invoke document per line (API member names, as "
             "--cli-input-json), plus an optional Payload: a local file path.",
         ),
-        click.Option(
-            ["--concurrency"],
+        Spec(
+            "--concurrency",
             metavar="INTEGER",
             help=f"Requests in flight at once (default {DEFAULT_CONCURRENCY}).",
         ),
-        click.Option(
-            ["--wait"],
-            is_flag=True,
-            default=False,
+        Spec(
+            "--wait",
+            kind=FLAG,
             help="Wait for every request to complete, fail or time out.",
         ),
-        click.Option(
-            ["--wait-timeout"],
+        Spec(
+            "--wait-timeout",
             metavar="SECONDS",
             help=f"Per request, from its acceptance (default {DEFAULT_WAIT_TIMEOUT}). "
             "Implies --wait.",
         ),
-        click.Option(
-            ["--state"],
+        Spec(
+            "--state",
             metavar="PATH",
             help="Where accepted lines are recorded, so a re-run skips them "
             "(default: the requests file's name + .state).",
@@ -195,23 +303,14 @@ def batch_options() -> list[click.Option]:
     ]
 
 
-def _member_option(member: Member) -> click.Option:
-    from sagemaker_async.docs import first_paragraph
-
-    help_text = first_paragraph(member.documentation)
-    if member.type == "boolean":
-        return click.Option(
-            [f"{member.option}/--no-{member.option[2:]}"],
-            default=None,
-            required=member.required,
-            help=help_text,
-        )
-    return click.Option(
-        [member.option],
+def _member_option(member: Member) -> Spec:
+    return Spec(
+        member.option,
+        kind=BOOLEAN if member.type == "boolean" else VALUE,
         required=member.required,
-        type=click.Choice(member.enum) if member.enum else None,
+        choices=member.enum or None,
         metavar=_METAVARS.get(member.type, "TEXT"),
-        help=help_text,
+        doc_html=member.documentation,
     )
 
 
@@ -226,33 +325,3 @@ _METAVARS = {
     "list": "JSON",
     "map": "JSON",
 }
-
-
-def _given(value: object) -> object:
-    """None for click's "not set" sentinel (click ≥ 8.2 uses one for defaults)."""
-    return None if isinstance(value, enum.Enum) else value
-
-
-def to_opt(option: click.Option, *, required: bool | None = None) -> list[argv.Opt]:
-    """The parser's view of a click option (a boolean pair becomes two flags)."""
-    dest = option.name or ""
-    if option.is_flag and option.secondary_opts:
-        return [
-            argv.Opt(tuple(option.opts), dest, nargs=0, const=True),
-            argv.Opt(tuple(option.secondary_opts), dest, nargs=0, const=False),
-        ]
-    choices = tuple(option.type.choices) if isinstance(option.type, click.Choice) else None
-    if option.is_flag:
-        return [argv.Opt(tuple(option.opts), dest, nargs=0, const=True, default=False)]
-    nargs: int | str = "?" if getattr(option, "_flag_needs_value", False) else 1
-    return [
-        argv.Opt(
-            tuple(option.opts),
-            dest,
-            nargs=nargs,
-            const=_given(option.flag_value) if nargs == "?" else None,
-            default=_given(option.default),
-            choices=choices,
-            required=option.required if required is None else required,
-        )
-    ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from typing import TYPE_CHECKING, BinaryIO
 
 from sagemaker_async.errors import PagerError
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from sagemaker_async.settings import Settings
 
 PAGER_HINT = 'Learn more about configuring the output pager by running "aws help config-vars".'

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from sagemaker_async.errors import GeneralError, ParamValidationError
 from sagemaker_async.model import Member, Operation
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any
 
 FILE_PREFIX = "file://"
 FILEB_PREFIX = "fileb://"

@@ -8,13 +8,13 @@ endpoints, CA bundle) are botocore session variables, so the AWS CLI's precedenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
 from sagemaker_async.errors import GeneralError, ParamValidationError
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+
 if TYPE_CHECKING:
+    from typing import Any
+
     import botocore.session
 
 # The AWS CLI v2's own session variables, on top of botocore's:
@@ -32,39 +32,67 @@ CLI_SESSION_VARIABLES: dict[str, tuple[Any, Any, Any, Any]] = {
 RETRY_MODES = ("standard", "adaptive")
 
 
-@dataclass
+# The global options Settings carries, with their defaults (dest names, as argv gives them).
+GLOBAL_DEFAULTS: dict[str, Any] = {
+    "debug": False,
+    "endpoint_url": None,
+    "no_verify_ssl": False,
+    "no_paginate": False,
+    "output": None,
+    "query": None,
+    "profile": None,
+    "region": None,
+    "color": "auto",
+    "no_sign_request": False,
+    "ca_bundle": None,
+    "cli_read_timeout": None,
+    "cli_connect_timeout": None,
+    "cli_binary_format": None,
+    "no_cli_pager": False,
+    "cli_auto_prompt": False,
+    "no_cli_auto_prompt": False,
+    "cli_error_format": None,
+}
+
+
 class Settings:
     """The global options as given, plus what was derived from them before any I/O."""
 
-    debug: bool = False
-    endpoint_url: str | None = None
-    no_verify_ssl: bool = False
-    no_paginate: bool = False
-    output: str | None = None
-    query: str | None = None
-    profile: str | None = None
-    region: str | None = None
-    color: str = "auto"
-    no_sign_request: bool = False
-    ca_bundle: str | None = None
-    cli_read_timeout: str | None = None
-    cli_connect_timeout: str | None = None
-    cli_binary_format: str | None = None
-    no_cli_pager: bool = False
-    cli_auto_prompt: bool = False
-    no_cli_auto_prompt: bool = False
-    cli_error_format: str | None = None
-    # derived
-    compiled_query: Any = None
-    read_timeout: float | None = 60
-    connect_timeout: float | None = 60
-    redactor: Any = None  # debuglog.Redactor when --debug is on
-    _session: Any = None
+    debug: bool
+    endpoint_url: str | None
+    no_verify_ssl: bool
+    no_paginate: bool
+    output: str | None
+    query: str | None
+    profile: str | None
+    region: str | None
+    color: str
+    no_sign_request: bool
+    ca_bundle: str | None
+    cli_read_timeout: str | None
+    cli_connect_timeout: str | None
+    cli_binary_format: str | None
+    no_cli_pager: bool
+    cli_auto_prompt: bool
+    no_cli_auto_prompt: bool
+    cli_error_format: str | None
+
+    def __init__(self, **given: Any):
+        unknown = set(given) - set(GLOBAL_DEFAULTS)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        for name, default in GLOBAL_DEFAULTS.items():
+            setattr(self, name, given.get(name, default))
+        # derived
+        self.compiled_query: Any = None
+        self.read_timeout: float | None = 60
+        self.connect_timeout: float | None = 60
+        self.redactor: Any = None  # debuglog.Redactor when --debug is on
+        self._session: Any = None
 
     @classmethod
     def from_values(cls, values: dict[str, Any]) -> Settings:
-        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in known.items() if v is not None})
+        return cls(**{k: v for k, v in values.items() if k in GLOBAL_DEFAULTS and v is not None})
 
     def check(self) -> None:
         """Validate what needs no network or config: --query, --endpoint-url, timeouts."""
@@ -76,7 +104,7 @@ class Settings:
                 self.compiled_query = jmespath.compile(self.query)
             except JMESPathError as e:
                 raise ParamValidationError(f"Bad value for --query {self.query}: {e}") from None
-        if self.endpoint_url is not None and not urlsplit(self.endpoint_url).scheme:
+        if self.endpoint_url is not None and not _has_scheme(self.endpoint_url):
             raise ParamValidationError(
                 f'Bad value for --endpoint-url "{self.endpoint_url}": scheme is missing.  '
                 "Must be of the form http://<hostname>/ or https://<hostname>/"
@@ -121,6 +149,15 @@ class Settings:
                 f'Invalid value provided to "mode": "{mode}" must be one of: '
                 + " or ".join(f'"{m}"' for m in RETRY_MODES)
             )
+
+
+def _has_scheme(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).scheme)
+    except ValueError:  # e.g. an invalid IPv6 literal: botocore reports it when sending
+        return True
 
 
 def _timeout(value: str | None) -> float | None:

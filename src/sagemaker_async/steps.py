@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from sagemaker_async import params as P
 from sagemaker_async.errors import ExitCode, GeneralError
 from sagemaker_async.options import WORKFLOW_DESTS
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from sagemaker_async.app import Streams
     from sagemaker_async.model import Operation
     from sagemaker_async.settings import Settings

@@ -19,9 +19,10 @@ import pytest
 from helpers import run_cli
 from sagemaker_async import argv
 from sagemaker_async.cli import build_tree
+from sagemaker_async.commands import service_commands
 from sagemaker_async.errors import UsageError
 from sagemaker_async.model import SERVICE, operation
-from sagemaker_async.options import WorkflowOption, global_options, operation_options, to_opt
+from sagemaker_async.options import global_options, operation_options, to_opt
 
 OPERATION = "InvokeEndpointAsync"
 VERSION = argv.Opt(("--version",), "version", nargs=0, version="(version)")
@@ -36,9 +37,9 @@ def aws_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
 
 
 def our_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
-    root = build_tree()
-    command = root.commands[SERVICE].commands["invoke-endpoint-async"]  # type: ignore[attr-defined]
-    return _opts(root.params) + [VERSION], _opts(command.params)
+    """What app.py parses with: the command table's specs."""
+    entry = service_commands()["invoke-endpoint-async"]
+    return _opts(global_options()) + [VERSION], _opts(entry.specs)
 
 
 def token_for(prefix: str, opt: argv.Opt) -> str:
@@ -121,7 +122,7 @@ def test_our_options_only_take_prefixes_the_aws_cli_refuses():
 
 def test_our_options_are_listed_as_workflow_options():
     command = build_tree().commands[SERVICE].commands["invoke-endpoint-async"]  # type: ignore[attr-defined]
-    ours = [p.opts[0] for p in command.params if isinstance(p, WorkflowOption)]
+    ours = [p.opts[0] for p in command.params if getattr(p, "workflow", False)]
     assert ours == ["--payload", "--wait", "--wait-timeout", "--download"]
 
 

@@ -6,7 +6,10 @@ Every renderer is a pure function from already-shaped data (``ResponseMetadata``
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from typing import Any
+
 
 FORMATS = ("json", "text", "table", "yaml", "yaml-stream", "off")
 
