@@ -62,10 +62,18 @@ class CachingLoader(Loader):
             lambda: super(CachingLoader, self).list_available_services(type_name),
         )
 
-    def load_data(self, name: str) -> Any:
+    def load_data_with_path(self, name: str) -> Any:
+        """(data, path), as botocore's; the session reads endpoints.json through this."""
         if name not in CACHED_DATA:
-            return super().load_data(name)
-        return self._remembered(f"data/{name}", lambda: super(CachingLoader, self).load_data(name))
+            return super().load_data_with_path(name)
+        return tuple(
+            self._remembered(
+                f"data/{name}", lambda: super(CachingLoader, self).load_data_with_path(name)
+            )
+        )
+
+    def load_data(self, name: str) -> Any:
+        return self.load_data_with_path(name)[0]
 
 
 def _plain(value: Any) -> Any:
