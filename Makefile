@@ -32,7 +32,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_serve.py
 
 demo: install
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python -m sagemaker_async.local.demo
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

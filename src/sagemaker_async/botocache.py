@@ -19,6 +19,8 @@ from typing import Any
 import botocore
 from botocore.loaders import Loader
 
+# Part of every cache key: bump it when what is stored under a key changes shape.
+CACHE_FORMAT = "2"
 CACHED_DATA = frozenset({"endpoints", "partitions", "sdk-default-configuration", "_retry"})
 
 
@@ -41,7 +43,7 @@ class CachingLoader(Loader):
             ]
         except OSError:
             return None
-        key = "\n".join([botocore.__version__, kind, *stamps]).encode()
+        key = "\n".join([CACHE_FORMAT, botocore.__version__, kind, *stamps]).encode()
         return os.path.join(cache_dir(), hashlib.sha256(key).hexdigest()[:32] + ".marshal")
 
     def _remembered(self, kind: str, compute: Any) -> Any:
@@ -66,11 +68,12 @@ class CachingLoader(Loader):
         """(data, path), as botocore's; the session reads endpoints.json through this."""
         if name not in CACHED_DATA:
             return super().load_data_with_path(name)
-        return tuple(
-            self._remembered(
-                f"data/{name}", lambda: super(CachingLoader, self).load_data_with_path(name)
-            )
+        found = self._remembered(
+            f"data/{name}", lambda: super(CachingLoader, self).load_data_with_path(name)
         )
+        if isinstance(found, (tuple, list)) and len(found) == 2 and isinstance(found[0], dict):
+            return found[0], found[1]
+        return super().load_data_with_path(name)  # an unexpected entry: ignore the cache
 
     def load_data(self, name: str) -> Any:
         return self.load_data_with_path(name)[0]
