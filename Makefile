@@ -30,6 +30,10 @@ check: lint test
 bench: install
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_serve.py
+	$(BIN)/python benchmarks/bench_batch.py
+
+docs: install
+	$(BIN)/python docs/cli_reference.py
 
 demo: install
 	$(BIN)/python -m sagemaker_async.local.demo

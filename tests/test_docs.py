@@ -68,3 +68,13 @@ def test_the_unfiltered_skeleton_fails_as_the_page_says(stub, aws_home, tmp_path
         b"Invalid length for parameter InferenceId, value: 0, valid min length: 1" in result.stderr
     )
     assert stub.requests == []
+
+
+def test_cli_reference_matches_the_live_help():
+    result = subprocess.run(
+        [sys.executable, str(DOCS / "cli_reference.py"), "--check"],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, "docs/cli-reference.md is stale: run `make docs`"

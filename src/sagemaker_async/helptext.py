@@ -87,7 +87,7 @@ def format_operation_help(command: click.Command, service: str) -> str:
     ours = [p for p in command.params if getattr(p, "workflow", False)]
     return "\n".join(
         [
-            _section("NAME", [f"      {command.name} -"]),
+            _section("NAME", _wrap(f"{command.name} - {_summary(command.help or '')}", 6)),
             _section("DESCRIPTION", description),
             _section("SYNOPSIS", synopsis),
             _section("OPTIONS", _option_lines(aws)),
@@ -101,3 +101,12 @@ def format_operation_help(command: click.Command, service: str) -> str:
             ),
         ]
     )
+
+
+def _summary(help_html: str) -> str:
+    """The first sentence of a command's documentation."""
+    from sagemaker_async.docs import plain_text
+
+    text = plain_text(help_html)
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
