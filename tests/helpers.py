@@ -57,6 +57,33 @@ def run_cli(
     )
 
 
+def write_shell_wrapper(folder: Path) -> Path:
+    """A ``bin/sagemaker-async`` that runs this checkout's CLI; returns the bin folder."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    wrapper = bin_dir / "sagemaker-async"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sagemaker_async "$@"\n')
+    wrapper.chmod(0o755)
+    return bin_dir
+
+
+def run_shell(
+    script: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    """``bash -euo pipefail -c SCRIPT`` with ``sagemaker-async`` (this checkout) on PATH."""
+    bin_dir = write_shell_wrapper(cwd)
+    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PYTHONPATH": str(SRC)}
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
 # --- golden cases ---------------------------------------------------------------------------
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from helpers import REPO, SRC
+from helpers import REPO, run_shell
 
 DOCS = REPO / "docs"
 FENCE = re.compile(r"^## (?P<title>[^\n]+)\n(?:(?!^## ).)*?```sh\n(?P<body>.*?)```", re.M | re.S)
@@ -20,24 +18,6 @@ FENCE = re.compile(r"^## (?P<title>[^\n]+)\n(?:(?!^## ).)*?```sh\n(?P<body>.*?)`
 def shell_blocks(page: str) -> dict[str, str]:
     text = (DOCS / page).read_text()
     return {m["title"]: m["body"] for m in FENCE.finditer(text)}
-
-
-def run_shell(script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    """Run a recipe with `sagemaker-async` resolving to this checkout's CLI."""
-    bin_dir = cwd / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    wrapper = bin_dir / "sagemaker-async"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sagemaker_async "$@"\n')
-    wrapper.chmod(0o755)
-    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.parametrize("title", ["With jq", "With Python only (no jq on the machine)"])

@@ -11,7 +11,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from helpers import SRC
+from helpers import SRC, run_shell  # noqa: F401 - re-exported for the workflow tests
 from stub import ACCESS_KEY, SECRET_KEY
 
 BUCKET = "sagemaker-us-east-1-123456789012"  # created by serve for outputs and failures
@@ -112,28 +112,3 @@ BATCH = ("sagemaker-runtime", "batch")
 def error_lines(stderr: bytes) -> list[str]:
     """The non-empty lines of an error report."""
     return [line for line in stderr.decode().splitlines() if line.strip()]
-
-
-def write_shell_wrapper(folder: Path) -> Path:
-    """A ``bin/sagemaker-async`` that runs this checkout's CLI; returns the bin folder."""
-    bin_dir = folder / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    wrapper = bin_dir / "sagemaker-async"
-    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sagemaker_async "$@"\n')
-    wrapper.chmod(0o755)
-    return bin_dir
-
-
-def run_shell(script: str, env: dict[str, str], cwd: Path, timeout: float = 120):
-    """``bash -euo pipefail -c SCRIPT`` with ``sagemaker-async`` on PATH."""
-    bin_dir = write_shell_wrapper(cwd)
-    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        check=False,
-    )
