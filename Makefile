@@ -20,6 +20,7 @@ test: install
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks

@@ -7,10 +7,18 @@ click commands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sagemaker_async import options
 from sagemaker_async.model import SERVICE, Operation, operation
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from sagemaker_async.app import Streams
+    from sagemaker_async.settings import Settings
+
+    Runner = Callable[[dict[str, Any], Settings, Streams], int]
 
 INVOKE_ENDPOINT_ASYNC = "InvokeEndpointAsync"
 # Our own commands at the top level: plain click commands, global options only before them.
@@ -29,7 +37,7 @@ class Entry:
         specs: list[options.Spec],
         help: str,
         operation: Operation | None = None,
-        runner: Callable[..., int] | None = None,
+        runner: Runner | None = None,
     ):
         self.name = name
         self.specs = specs
@@ -38,13 +46,13 @@ class Entry:
         self.runner = runner
 
 
-def _run_wait(values, settings, streams) -> int:  # type: ignore[no-untyped-def]
+def _run_wait(values: dict[str, Any], settings: Settings, streams: Streams) -> int:
     from sagemaker_async.workflow.invoke import run_wait
 
     return run_wait(values, settings, streams)
 
 
-def _run_batch(values, settings, streams) -> int:  # type: ignore[no-untyped-def]
+def _run_batch(values: dict[str, Any], settings: Settings, streams: Streams) -> int:
     from sagemaker_async.workflow.batch import run_batch
 
     return run_batch(values, settings, streams)

@@ -13,6 +13,10 @@ from sagemaker_async import argv
 from sagemaker_async.model import Member, Operation
 from sagemaker_async.render import FORMATS
 
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+if TYPE_CHECKING:
+    import click  # imported at run time only for the click tree
+
 OUTPUT_FORMATS = FORMATS
 COLORS = ("on", "off", "auto")
 BINARY_FORMATS = ("base64", "raw-in-base64-out")
@@ -107,7 +111,7 @@ class Spec:
             return first_paragraph(self.doc_html)
         return self.help
 
-    def click_option(self):  # -> click.Option (click is imported only for the click tree)
+    def click_option(self) -> click.Option:
         import click
 
         choice = click.Choice(self.choices) if self.choices else None
@@ -134,6 +138,7 @@ class Spec:
                 metavar=self.metavar,
                 help=help_text,
             )
+        # an attribute of ours on click's object, read back with getattr by helptext.py
         option.workflow = self.workflow  # type: ignore[attr-defined]
         return option
 

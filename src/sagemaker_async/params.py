@@ -100,10 +100,12 @@ def load_cli_input(values: dict[str, Any]) -> dict[str, Any] | None:
     given_yaml = values.get("cli_input_yaml")
     if given_json is not None and given_yaml is not None:
         raise ParamValidationError("Only one --cli-input- parameter may be specified.")
-    if given_json is None and given_yaml is None:
+    if given_json is not None:
+        name, text = "cli-input-json", given_json
+    elif given_yaml is not None:
+        name, text = "cli-input-yaml", given_yaml
+    else:
         return None
-    name = "cli-input-json" if given_json is not None else "cli-input-yaml"
-    text = given_json if given_json is not None else given_yaml
     try:
         loaded = load_paramfile(text)
     except ResourceLoadError as e:

@@ -9,6 +9,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Hasher(Protocol):
+    """What every algorithm's object offers: the stdlib hashes and the CRCs below."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+    def digest(self) -> bytes: ...
 
 
 def _table(poly: int) -> list[int]:
@@ -64,7 +74,7 @@ class Crc32:
         return self.crc.to_bytes(4, "big")
 
 
-ALGORITHMS = {
+ALGORITHMS: dict[str, Callable[[], Hasher]] = {
     "crc32": Crc32,
     "crc32c": Crc32c,
     "crc64nvme": Crc64Nvme,
@@ -75,7 +85,7 @@ ALGORITHMS = {
 HEADERS = {f"x-amz-checksum-{name}": name for name in ALGORITHMS}
 
 
-def new(algorithm: str):
+def new(algorithm: str) -> Hasher:
     return ALGORITHMS[algorithm.lower()]()
 
 

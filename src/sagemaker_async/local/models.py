@@ -14,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -53,6 +54,10 @@ class InferenceRequest:
 class InferenceResponse:
     body: bytes
     content_type: str
+
+
+# What an endpoint serves: echo, a PythonModel or an HttpModel.
+Model = Callable[[InferenceRequest, float, threading.Event], InferenceResponse]
 
 
 def _wait(seconds: float, deadline: float, stop: threading.Event) -> None:
@@ -249,7 +254,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def load_model(spec: str):
+def load_model(spec: str) -> Model:
     """Turn a MODEL string into a model callable, or raise ModelSpecError."""
     if spec == "echo":
         return echo

@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -127,12 +128,13 @@ class Queue:
         with self._lock:
             self._conn.close()
 
-    def _write(self, sql: str, params=()) -> sqlite3.Cursor:
+    def _write(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement in its own write transaction; returns its rows (RETURNING)."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cur = self._conn.execute(sql, params)
-                rows = cur.fetchall()
+                rows: list[tuple[Any, ...]] = cur.fetchall()  # no row_factory: plain tuples
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

@@ -111,7 +111,11 @@ class RuntimeApi:
             c = self.constraints.get(name)
             if c is None:
                 continue
-            shown = "Value at" if c.sensitive or c.kind == "blob" else f"Value '{value}' at"
+            # the one bytes value is Body, a blob: never shown
+            if c.sensitive or c.kind == "blob" or isinstance(value, bytes):
+                shown = "Value at"
+            else:
+                shown = f"Value '{value}' at"
             prefix = f"{shown} '{c.member}' failed to satisfy constraint: Member must"
             if c.kind == "integer":
                 try:

@@ -216,8 +216,8 @@ class Payload:
                 raise S3Error("InvalidDigest", "The Content-MD5 you specified was invalid.")
             self.md5 = hashlib.md5()
         # flexible checksum: a value in a header, or named by x-amz-trailer
-        self.algorithm = None
-        self.expected_checksum = None
+        self.algorithm: str | None = None
+        self.expected_checksum: str | None = None
         for header, algorithm in checksums.HEADERS.items():
             value = headers.get(header)
             if value is not None:
@@ -261,7 +261,12 @@ class Payload:
 
     def finish(self) -> dict[str, str]:
         """Check what the body declared; returns ``{algorithm: base64 checksum}``."""
-        if self.expected_sha256 is not None and self.sha256.hexdigest() != self.expected_sha256:
+        # sha256 and expected_sha256 are set together (a hex x-amz-content-sha256)
+        if (
+            self.sha256 is not None
+            and self.expected_sha256 is not None
+            and self.sha256.hexdigest() != self.expected_sha256
+        ):
             raise S3Error(
                 "XAmzContentSHA256Mismatch",
                 "The provided 'x-amz-content-sha256' header does not match what was computed.",
@@ -278,7 +283,7 @@ class Payload:
             raise S3Error(
                 "BadDigest", "The Content-MD5 you specified did not match what we received."
             )
-        if self.hasher is None:
+        if self.hasher is None or self.algorithm is None:  # set together, from a checksum
             return {}
         if self.expected_checksum is None and self.chunked is not None:
             self.expected_checksum = self.chunked.trailers.get(f"x-amz-checksum-{self.algorithm}")

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from sagemaker_async.local import sigv4
@@ -219,7 +220,7 @@ class Handler(BaseHTTPRequestHandler):
             host_bucket = hostname[: -len(".localhost")]
             if host_bucket.endswith(".s3"):
                 host_bucket = host_bucket[:-3]
-        body = None
+        body: ChunkedReader | LengthReader | None = None
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
         length = self.headers.get("Content-Length")
         if "chunked" in encoding:
@@ -321,7 +322,8 @@ class Server(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        # getsockname() of an AF_INET/AF_INET6 socket: the host is a str
+        host, port = cast("tuple[str, int]", self.server_address[:2])
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{port}"

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
 from sagemaker_async.local import sigv4
+
+if TYPE_CHECKING:
+    from _hashlib import HASH
 
 MAX_CHUNK_HEADER = 4096
 
@@ -114,7 +118,7 @@ class AwsChunkedReader:
         self.left = 0
         self.done = False
         self.decoded = 0
-        self._chunk_hash = None
+        self._chunk_hash: HASH | None = None  # sha256 of the current chunk, signed bodies only
         self._chunk_signature = ""
 
     def _readline(self) -> bytes:
@@ -158,6 +162,8 @@ class AwsChunkedReader:
     def _end_chunk(self) -> None:
         if self.signed is None:
             return
+        # _start_chunk sets the hash of every chunk of a signed body before it ends
+        assert self._chunk_hash is not None
         string_to_sign = sigv4.chunk_string_to_sign(
             self.signed, self.previous, self._chunk_hash.hexdigest()
         )

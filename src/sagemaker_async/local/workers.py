@@ -19,6 +19,7 @@ from sagemaker_async.local.models import (
     InferenceRequest,
     Interrupted,
     InvocationTimeout,
+    Model,
     ModelError,
 )
 from sagemaker_async.local.queue import COMPLETED, EXPIRED, FAILED, Queue, Request
@@ -32,7 +33,7 @@ LEASE_MARGIN_SECONDS = 60.0
 class Endpoint:
     name: str
     model_spec: str
-    model: object
+    model: Model
     output_bucket: str
     output_prefix: str  # no leading or trailing slash
     failure_bucket: str

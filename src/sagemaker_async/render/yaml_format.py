@@ -14,7 +14,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import yaml.representer
 
 # YAML 1.2 implicit types, as ruamel.yaml resolves them when dumping: a string matching
 # one of these must be quoted to stay a string. Each entry: tag suffix, pattern, and the
@@ -77,7 +80,7 @@ def _dump(data: Any) -> str:
 
 
 @functools.cache
-def _dumper() -> type:
+def _dumper() -> type[yaml.representer.SafeRepresenter]:
     """A safe dumper with YAML 1.2 scalar resolution and ruamel's float spelling."""
     import yaml
 
@@ -87,7 +90,11 @@ def _dumper() -> type:
         compiled = re.compile(pattern, re.X)
         for char in first_chars:
             resolvers.setdefault(char, []).append((f"tag:yaml.org,2002:{name}", compiled))
-    dumper = type("Yaml12SafeDumper", (base,), {"yaml_implicit_resolvers": resolvers})
+    # ``base`` is a dumper class (C or pure), so the class built from it is a representer
+    dumper = cast(
+        "type[yaml.representer.SafeRepresenter]",
+        type("Yaml12SafeDumper", (base,), {"yaml_implicit_resolvers": resolvers}),
+    )
     dumper.add_representer(float, _represent_float)
     return dumper
 
