@@ -398,3 +398,24 @@ def test_bad_input_never_prints_a_traceback(stub, aws_home, args):
     assert b"Traceback" not in result.stderr
     assert result.stderr.count(b"[ERROR]") == 1
     assert stub.requests == []
+
+
+@pytest.mark.parametrize("error_format", ["yaml", "table", "json", "text"])
+def test_structured_usage_errors_lay_out_as_aws_does(stub, aws_home, error_format):
+    """YAML folds and tables size columns by text length: after our name is read as `aws`,
+    the bytes are what the AWS CLI prints (laid out for its three-letter name)."""
+    from sagemaker_async.render import format_output
+
+    result = call(stub, aws_home, "--cli-error-format", error_format)
+    aws_usage = USAGE.replace("sagemaker-async", "aws")
+    expected = format_output(
+        {
+            "Code": "ParamValidation",
+            "Message": "the following arguments are required: --endpoint-name\n\nusage: "
+            + aws_usage[len("usage: ") :],
+        },
+        error_format,
+        title="error",
+    )
+    assert result.returncode == 252
+    assert result.stderr.decode().replace("sagemaker-async", "aws") == expected

@@ -172,13 +172,35 @@ def format_error(err: CliError, error_format: str = "enhanced") -> str:
     if isinstance(err, UnknownOptionsError):
         return f"\nusage: {USAGE}\n" + _error_line(err.message)
     if error_format in ("json", "yaml", "text", "table") and err.structured:
-        from sagemaker_async.render import format_output
-
-        return format_output(err.error_dict(), error_format, title="error")
+        return _format_structured(err.error_dict(), error_format)
     message = err.message
     if error_format != "legacy" and err.category and not isinstance(err, ServiceError):
         message = f"An error occurred ({err.category}): {message.strip()}"
     return _error_line(message)
+
+
+def _format_structured(document: dict[str, Any], error_format: str) -> str:
+    """The error document as --cli-error-format renders it.
+
+    YAML folds long lines and tables size their columns, so a usage text naming
+    ``sagemaker-async`` would be laid out differently from the AWS CLI's naming ``aws``. The
+    document is laid out with a three-letter stand-in for our name, as the AWS CLI lays out
+    its own, and our name is put back afterwards: the same text with our name in it.
+    """
+    from sagemaker_async.render import format_output
+
+    text = " ".join(str(v) for v in document.values())
+    if PROG not in text:
+        return format_output(document, error_format, title="error")
+    stand_in = next(c for c in _STAND_INS if c not in text)
+    laid_out = {
+        k: v.replace(PROG, stand_in) if isinstance(v, str) else v for k, v in document.items()
+    }
+    return format_output(laid_out, error_format, title="error").replace(stand_in, PROG)
+
+
+# Three letters, like "aws", so quoting and layout decisions come out the same.
+_STAND_INS = ("qzx", "qzy", "qzq", "xqz", "zqx")
 
 
 def _error_line(message: str) -> str:
