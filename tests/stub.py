@@ -107,12 +107,12 @@ def not_found_response() -> tuple[int, list[tuple[str, str]], bytes]:
 
 def is_invoke_async(method: str, path: str) -> bool:
     parts = path.split("?", 1)[0].split("/")
-    # ['', 'endpoints', NAME, 'async-invocations']
+    # ['', 'endpoints', NAME, 'async-invocations']; NAME may be empty: the AWS CLI sends
+    # `--endpoint-name ''` as /endpoints//async-invocations and the service answers it.
     return (
         method == "POST"
         and len(parts) == 4
         and parts[:2] == ["", "endpoints"]
-        and parts[2] != ""
         and parts[3] == "async-invocations"
     )
 

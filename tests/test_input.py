@@ -419,3 +419,8 @@ def test_structured_usage_errors_lay_out_as_aws_does(stub, aws_home, error_forma
     )
     assert result.returncode == 252
     assert result.stderr.decode().replace("sagemaker-async", "aws") == expected
+
+
+def test_empty_endpoint_name_is_sent_as_aws_sends_it(stub, aws_home):
+    assert call(stub, aws_home, "--endpoint-name", "").returncode == 0
+    assert sent(stub)["path"] == "/endpoints//async-invocations"
