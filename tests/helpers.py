@@ -57,6 +57,20 @@ def run_cli(
     )
 
 
+def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, Any]:
+    """Run ``python -c SCRIPT ARGS_AS_JSON`` against this checkout: (stdout, the JSON value
+    the script prints as the last line of stderr)."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(args)],
+        env={**env, "PYTHONPATH": str(SRC)},
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    return result.stdout.decode(), json.loads(result.stderr.decode().strip().splitlines()[-1])
+
+
 def write_shell_wrapper(folder: Path) -> Path:
     """A ``bin/sagemaker-async`` that runs this checkout's CLI; returns the bin folder."""
     bin_dir = folder / "bin"

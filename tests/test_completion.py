@@ -25,7 +25,7 @@ from pathlib import Path
 import click
 import pytest
 
-from helpers import REPO, SRC, run_cli
+from helpers import REPO, SRC, run_cli, run_probe
 from sagemaker_async import completion as engine
 from sagemaker_async.cli import build_tree
 from test_startup import HEAVY, loaded_modules
@@ -620,15 +620,7 @@ print(json.dumps(events), file=sys.stderr)
 
 def audited(args: list[str], env: dict[str, str]) -> tuple[str, list[list[str]]]:
     """Run the CLI with an audit hook: (stdout, the socket events it caused)."""
-    result = subprocess.run(
-        [sys.executable, "-c", AUDIT_PROBE, json.dumps(args)],
-        env={**env, "PYTHONPATH": str(SRC)},
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    return result.stdout.decode(), json.loads(result.stderr.decode().strip().splitlines()[-1])
+    return run_probe(AUDIT_PROBE, args, env)
 
 
 @pytest.mark.parametrize(

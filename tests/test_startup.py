@@ -3,13 +3,9 @@ machinery (loaders, sessions, clients, urllib3); an invoke loads only what it ne
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from helpers import SRC
+from helpers import run_probe
 
 HEAVY = ("botocore.session", "botocore.client", "botocore.loaders", "botocore.endpoint", "urllib3")
 
@@ -26,15 +22,7 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 
 
 def loaded_modules(args: list[str], env: dict[str, str]) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(args)],
-        env={**env, "PYTHONPATH": str(SRC)},
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
-    return set(json.loads(result.stderr.decode().strip().splitlines()[-1]))
+    return set(run_probe(PROBE, args, env)[1])
 
 
 @pytest.mark.parametrize(

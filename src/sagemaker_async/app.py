@@ -154,11 +154,12 @@ def _run_service(
 
     entries = commands.service_commands()
     choices = [*entries, "help"]
-    suggestions = sorted(set(operation_names()) | set(choices))
     values, rest = argv.parse_known(
         args,
         [],
-        [argv.Positional("operation", choices, suggestions)] if not wants_help or args else [],
+        [argv.Positional("operation", choices, lambda: sorted({*operation_names(), *choices}))]
+        if not wants_help or args
+        else [],
     )
     name = values.get("operation")
     if name is None or name == "help":

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sagemaker_async.local import notifications as notes
@@ -229,25 +230,33 @@ class WorkerPool:
             {"content-type": response.content_type},
         )
         output_location = s3_uri(request.output_bucket, request.output_key)
-        self.notifications.append(
-            notes.build_event(
-                region=self.region,
-                status=notes.COMPLETED,
-                endpoint=request.endpoint,
-                inference_id=request.inference_id,
-                received_at=request.received_at,
-                input_location=request.input_location,
-                content_type=request.content_type,
-                accept=request.accept,
-                output_location=output_location,
-                output_content_type=response.content_type,
-            )
+        self._notify(
+            request,
+            notes.COMPLETED,
+            output_location=output_location,
+            output_content_type=response.content_type,
         )
         self.queue.finish(request.seq, COMPLETED)
         elapsed = (time.monotonic() - started) * 1000
         self.log.write(
             f"{request.endpoint} {request.inference_id} Completed {elapsed:.1f}ms "
             f"{len(response.body)}B -> {output_location}"
+        )
+
+    def _notify(self, request: Request, status: str, **outcome: Any) -> None:
+        """Append the request's SNS-shaped event; ``outcome`` holds the locations, reason."""
+        self.notifications.append(
+            notes.build_event(
+                region=self.region,
+                status=status,
+                endpoint=request.endpoint,
+                inference_id=request.inference_id,
+                received_at=request.received_at,
+                input_location=request.input_location,
+                content_type=request.content_type,
+                accept=request.accept,
+                **outcome,
+            )
         )
 
     def _read_input(self, request: Request) -> bytes:
@@ -280,20 +289,7 @@ class WorkerPool:
             request.failure_bucket, request.failure_key, body, {"content-type": content_type}
         )
         failure_location = s3_uri(request.failure_bucket, request.failure_key)
-        self.notifications.append(
-            notes.build_event(
-                region=self.region,
-                status=status,
-                endpoint=request.endpoint,
-                inference_id=request.inference_id,
-                received_at=request.received_at,
-                input_location=request.input_location,
-                content_type=request.content_type,
-                accept=request.accept,
-                failure_location=failure_location,
-                failure_reason=reason,
-            )
-        )
+        self._notify(request, status, failure_location=failure_location, failure_reason=reason)
         self.queue.finish(request.seq, outcome, reason)
         elapsed = (time.monotonic() - started) * 1000
         self.log.write(
