@@ -8,7 +8,7 @@ import json
 import botocore.loaders
 import botocore.session
 
-from sagemaker_async import botocache
+from sagemaker_async.request import botocache
 
 
 def test_same_answers_as_botocore_cold_and_warm(tmp_path, monkeypatch):

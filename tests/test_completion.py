@@ -26,8 +26,8 @@ import click
 import pytest
 
 from helpers import REPO, SRC, run_cli, run_probe
-from sagemaker_async import completion as engine
-from sagemaker_async.cli import build_tree
+from sagemaker_async.cli import completion as engine
+from sagemaker_async.cli.tree import build_tree
 from test_startup import HEAVY, loaded_modules
 
 PROG = "sagemaker-async"
@@ -597,7 +597,7 @@ def test_the_docs_give_the_install_commands():
 def test_completing_does_not_load_client_machinery(aws_home):
     for words in ([PROG, SERVICE, INVOKE, "--"], [PROG, "--output", ""], [PROG, "--region", ""]):
         modules = loaded_modules(["__complete", "zsh", str(len(words) - 1), "--", *words], aws_home)
-        assert "sagemaker_async.completion" in modules  # it did complete
+        assert "sagemaker_async.cli.completion" in modules  # it did complete
         assert not [m for m in HEAVY if m in modules], words
 
 

@@ -1,3 +1,3 @@
-from sagemaker_async.cli import main
+from sagemaker_async.cli.tree import main
 
 main()

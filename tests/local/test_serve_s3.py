@@ -16,7 +16,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client
-from sagemaker_async.local import checksums
+from sagemaker_async.local.s3 import checksums
 
 MIB = 1024 * 1024
 

@@ -3,8 +3,8 @@ unique abbreviation of one of its options (operation or global) still means that
 
 The AWS option set comes from the model (``options.operation_options``: its members plus
 --cli-input-json/yaml and --generate-cli-skeleton) and ``options.global_options()`` (plus
---version, as app.py adds it); ours is what the real click tree carries. Each candidate goes
-through the same passes app.py runs: global options and the service name, the operation
+--version, as cli/dispatch.py adds it); ours is what the real click tree carries. Each candidate goes
+through the same passes cli/dispatch.py runs: global options and the service name, the operation
 name, then the operation's options.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from helpers import run_cli
-from sagemaker_async import argv
-from sagemaker_async.cli import build_tree
-from sagemaker_async.commands import service_commands
+from sagemaker_async.cli import argv
+from sagemaker_async.cli.commands import service_commands
+from sagemaker_async.cli.tree import build_tree
 from sagemaker_async.errors import UsageError
-from sagemaker_async.model import SERVICE, operation
-from sagemaker_async.options import global_options, operation_options, to_opt
+from sagemaker_async.request.options import global_options, operation_options, to_opt
+from sagemaker_async.request.service_model import SERVICE, operation
 
 OPERATION = "InvokeEndpointAsync"
 VERSION = argv.Opt(("--version",), "version", nargs=0, version="(version)")
@@ -37,7 +37,7 @@ def aws_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
 
 
 def our_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
-    """What app.py parses with: the command table's specs."""
+    """What cli/dispatch.py parses with: the command table's specs."""
     entry = service_commands()["invoke-endpoint-async"]
     return _opts(global_options()) + [VERSION], _opts(entry.specs)
 

@@ -9,8 +9,8 @@ import socket
 import pytest
 
 from helpers import run_cli
-from sagemaker_async import client as C
-from sagemaker_async.settings import Settings
+from sagemaker_async.request import client as C
+from sagemaker_async.request.settings import Settings
 
 from .support import INVOKE
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from sagemaker_async.errors import ExitCode
 from sagemaker_async.local.config import ServeConfig, ServeError, resolve_credentials
-from sagemaker_async.local.models import ModelSpecError, is_loopback, load_model
-from sagemaker_async.local.notifications import NotificationLog
-from sagemaker_async.local.queue import COMPLETED, EXPIRED, FAILED, QUEUED, RUNNING, Queue
-from sagemaker_async.local.runtime import RuntimeApi
-from sagemaker_async.local.s3api import S3Api
-from sagemaker_async.local.s3store import S3Store
-from sagemaker_async.local.server import STATUS_PATH, App, Server
-from sagemaker_async.local.workers import Endpoint, Log, WorkerPool
+from sagemaker_async.local.http.server import STATUS_PATH, App, Server
+from sagemaker_async.local.runtime.api import RuntimeApi
+from sagemaker_async.local.runtime.models import ModelSpecError, is_loopback, load_model
+from sagemaker_async.local.runtime.notifications import NotificationLog
+from sagemaker_async.local.runtime.queue import COMPLETED, EXPIRED, FAILED, QUEUED, RUNNING, Queue
+from sagemaker_async.local.runtime.workers import Endpoint, Log, WorkerPool
+from sagemaker_async.local.s3.api import S3Api
+from sagemaker_async.local.s3.store import S3Store
 
 
 def check_host(host: str, allow_remote: bool) -> None:

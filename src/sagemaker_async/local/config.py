@@ -81,7 +81,7 @@ def parse_endpoints(specs: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 def resolve_credentials(access_key: str | None, secret_key: str | None):
     """The key pair clients must sign with: the options, else botocore's local chain."""
-    from sagemaker_async.local.sigv4 import Credentials
+    from sagemaker_async.local.http.sigv4 import Credentials
 
     if access_key or secret_key:
         if not (access_key and secret_key):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from sagemaker_async.errors import CliError, ExitCode, ParamValidationError, from_exception
-from sagemaker_async.options import DEFAULT_CONCURRENCY
+from sagemaker_async.request.options import DEFAULT_CONCURRENCY
 from sagemaker_async.workflow.invoke import parse_timeout, target_from_document
 from sagemaker_async.workflow.payload import (
     DOCUMENT_NAMES,
@@ -49,9 +49,9 @@ from sagemaker_async.workflow.waiter import (
 )
 
 if TYPE_CHECKING:
-    from sagemaker_async.app import Streams
-    from sagemaker_async.model import Operation
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.context import Streams
+    from sagemaker_async.request.service_model import Operation
+    from sagemaker_async.request.settings import Settings
 
 SUBMITTED, SKIPPED, ERROR = "submitted", "skipped", "error"
 MAX_CONCURRENCY = 256
@@ -128,7 +128,7 @@ def read_requests(path: str, op: Operation, binary_format: str) -> list[Request]
 
 
 def read_request(number: int, raw: bytes, base: str, op: Operation, binary_format: str) -> Request:
-    from sagemaker_async import client as C
+    from sagemaker_async.request import client as C
 
     request = Request(number, hashlib.sha256(raw).hexdigest())
     try:
@@ -453,8 +453,8 @@ def parse_concurrency(value: str | None) -> int:
 
 
 def run_batch(values: dict[str, Any], settings: Settings, streams: Streams) -> int:
-    from sagemaker_async import client as C
-    from sagemaker_async.model import operation
+    from sagemaker_async.request import client as C
+    from sagemaker_async.request.service_model import operation
 
     concurrency = parse_concurrency(values.get("concurrency"))
     waits = bool(values.get("wait")) or values.get("wait_timeout") is not None

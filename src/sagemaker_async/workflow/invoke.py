@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sagemaker_async.errors import ExitCode, ParamValidationError
-from sagemaker_async.options import DEFAULT_WAIT_TIMEOUT
+from sagemaker_async.request.options import DEFAULT_WAIT_TIMEOUT
 from sagemaker_async.workflow.locations import parse_object_uri
 from sagemaker_async.workflow.payload import (
     Payload,
@@ -34,9 +34,9 @@ from sagemaker_async.workflow.waiter import (
 )
 
 if TYPE_CHECKING:
-    from sagemaker_async.app import Streams
-    from sagemaker_async.model import Operation
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.context import Streams
+    from sagemaker_async.request.service_model import Operation
+    from sagemaker_async.request.settings import Settings
 
 STDOUT = "-"
 
@@ -100,7 +100,7 @@ class InvokeWorkflow:
     def submit(
         self, runtime: Any, op: Operation, params: dict[str, Any], settings: Settings
     ) -> dict[str, Any]:
-        from sagemaker_async import client as C
+        from sagemaker_async.request import client as C
 
         if self.wait or self.placement.target is not None:
             self._s3 = C.make_s3_client(settings)
@@ -117,7 +117,7 @@ class InvokeWorkflow:
 
 def run_wait(values: dict[str, Any], settings: Settings, streams: Streams) -> int:
     """``sagemaker-runtime wait``: locations from the options, else the JSON on stdin."""
-    from sagemaker_async import client as C
+    from sagemaker_async.request import client as C
 
     timeout = parse_timeout(values.get("wait_timeout"))
     destination = parse_destination(values.get("download"))

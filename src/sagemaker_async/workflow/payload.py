@@ -17,7 +17,7 @@ from sagemaker_async.errors import ParamValidationError
 from sagemaker_async.workflow.locations import S3Location, parse_s3_uri, upload_target
 
 if TYPE_CHECKING:
-    from sagemaker_async.model import Operation
+    from sagemaker_async.request.service_model import Operation
 
 INLINE_LIMIT = 128_000  # bytes: the most an inline Body may hold (the service's limit)
 STDIN = "-"
@@ -111,7 +111,7 @@ def submit(
 ) -> dict[str, Any]:
     """Upload when planned, then invoke. An upload to a generated key is deleted again when
     the invoke does not go through (an error, Ctrl-C): nothing is left behind."""
-    from sagemaker_async import client as C
+    from sagemaker_async.request import client as C
 
     params = dict(params)
     if payload is not None and placement.target is None:

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from typing import TYPE_CHECKING
 
-from sagemaker_async.local import sigv4
+from sagemaker_async.local.http import sigv4
 
 if TYPE_CHECKING:
     from _hashlib import HASH

@@ -1,7 +1,7 @@
 """The completion scripts ``sagemaker-async completion SHELL`` prints.
 
 Each one only collects the words on the line and calls ``sagemaker-async __complete``, which
-knows the commands and options (see :mod:`sagemaker_async.completion`).
+knows the commands and options (see :mod:`sagemaker_async.cli.completion`).
 """
 
 BASH = r"""# bash completion for sagemaker-async.

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from sagemaker_async.local import notifications as notes
-from sagemaker_async.local.models import (
+from sagemaker_async.local.runtime import notifications as notes
+from sagemaker_async.local.runtime.models import (
     InferenceRequest,
     Interrupted,
     InvocationTimeout,
     Model,
     ModelError,
 )
-from sagemaker_async.local.queue import COMPLETED, EXPIRED, FAILED, Queue, Request
-from sagemaker_async.local.s3store import S3Store, StoreError
+from sagemaker_async.local.runtime.queue import COMPLETED, EXPIRED, FAILED, Queue, Request
+from sagemaker_async.local.s3.store import S3Store, StoreError
 
 # How long a claim is leased beyond the invocation timeout; only informative in one process.
 LEASE_MARGIN_SECONDS = 60.0

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import click
 
-from sagemaker_async.docs import paragraphs
 from sagemaker_async.errors import PROG
-from sagemaker_async.options import global_options
+from sagemaker_async.request.model_docs import paragraphs
+from sagemaker_async.request.options import global_options
 
 WIDTH = 79
 
@@ -105,7 +105,7 @@ def format_operation_help(command: click.Command, service: str) -> str:
 
 def _summary(help_html: str) -> str:
     """The first sentence of a command's documentation."""
-    from sagemaker_async.docs import plain_text
+    from sagemaker_async.request.model_docs import plain_text
 
     text = plain_text(help_html)
     end = text.find(". ")

@@ -24,16 +24,17 @@ import xml.etree.ElementTree as ET
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
-from sagemaker_async.local import checksums, sigv4
-from sagemaker_async.local.s3store import (
+from sagemaker_async.local.http import sigv4
+from sagemaker_async.local.http.bodies import AwsChunkedReader, BodyError
+from sagemaker_async.local.http.wire import Request, Response
+from sagemaker_async.local.s3 import checksums
+from sagemaker_async.local.s3.store import (
     ObjectInfo,
     S3Store,
     StoreError,
     validate_bucket_name,
     validate_key,
 )
-from sagemaker_async.local.streams import AwsChunkedReader, BodyError
-from sagemaker_async.local.wire import Request, Response
 
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MAX_PUT_BYTES = 5 * 1024**3

@@ -12,7 +12,7 @@ import json
 import os
 
 from sagemaker_async.errors import GeneralError, ParamValidationError
-from sagemaker_async.model import Member, Operation
+from sagemaker_async.request.service_model import Member, Operation
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def load_cli_input(values: dict[str, Any]) -> dict[str, Any] | None:
         except ValueError:
             raise param_error(name, "Invalid JSON received.") from None
     else:
-        from sagemaker_async.yamlio import YamlError, load_yaml
+        from sagemaker_async.request.yamlio import YamlError, load_yaml
 
         try:
             document = load_yaml(text)
@@ -177,8 +177,8 @@ def format_input_skeleton(op: Operation, shapes: dict[str, Any]) -> str:
 
 def format_yaml_input_skeleton(op: Operation, shapes: dict[str, Any]) -> str:
     """The yaml-input skeleton, with the AWS CLI's end-of-line comments."""
-    from sagemaker_async.docs import first_sentence
-    from sagemaker_async.yamlio import dump_scalar_or_block
+    from sagemaker_async.request.model_docs import first_sentence
+    from sagemaker_async.request.yamlio import dump_scalar_or_block
 
     lines = []
     for index, member in enumerate(op.input_members):

@@ -6,7 +6,7 @@ last pass does not recognise is an "Unknown options" error. Users rely on the de
 unique prefixes (``--endpoint-n``), ``--opt=value``, last one wins, a value that looks like an
 option is not taken as a value, values with a space or negative numbers are. This module
 implements those rules for one pass over a list of :class:`Opt` and :class:`Positional`;
-:mod:`sagemaker_async.cli` chains the passes. Python's argparse is not used because its
+:mod:`sagemaker_async.cli.tree` chains the passes. Python's argparse is not used because its
 messages and abbreviation rules change between Python versions.
 """
 

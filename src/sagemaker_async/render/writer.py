@@ -13,7 +13,7 @@ TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.T
 if TYPE_CHECKING:
     from typing import BinaryIO
 
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.request.settings import Settings
 
 PAGER_HINT = 'Learn more about configuring the output pager by running "aws help config-vars".'
 

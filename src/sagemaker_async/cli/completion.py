@@ -6,9 +6,9 @@ for ``file://``/``fileb://`` and path values, the user's AWS config files (throu
 only for ``--profile``), botocore's endpoint data (``--region``) and, for ``--endpoint-name``,
 the ``/_status`` page of a local ``serve`` — on a loopback address only, never elsewhere.
 Any failure gives no candidates. The ``format_*`` functions turn candidates into what each
-shell's script reads; the scripts themselves are in :mod:`sagemaker_async.completion_scripts`.
+shell's script reads; the scripts themselves are in :mod:`sagemaker_async.cli.completion_scripts`.
 
-Levels, as the command line is parsed (see :mod:`sagemaker_async.app`): the root (global
+Levels, as the command line is parsed (see :mod:`sagemaker_async.cli.dispatch`): the root (global
 options and commands), a service group such as ``sagemaker-runtime`` (its operations; global
 options still valid), an operation (its options and the global options), or a command of
 our own such as ``serve`` (its own options and arguments only: global options go before it).
@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from sagemaker_async.docs import plain_text
+from sagemaker_async.request.model_docs import plain_text
 
 FILE_PREFIXES = ("file://", "fileb://")
 # Values of these options are paths, though their click type does not say so.

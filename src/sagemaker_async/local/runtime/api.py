@@ -14,8 +14,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sagemaker_async.local.queue import NewRequest, Queue
-from sagemaker_async.local.workers import Endpoint, WorkerPool, s3_uri
+from sagemaker_async.local.runtime.queue import NewRequest, Queue
+from sagemaker_async.local.runtime.workers import Endpoint, WorkerPool, s3_uri
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_TTL_SECONDS = 21600

@@ -19,11 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
 from urllib.parse import unquote, urlsplit
 
-from sagemaker_async.local import sigv4
-from sagemaker_async.local.runtime import InvokeError, RuntimeApi
-from sagemaker_async.local.s3api import S3Api
-from sagemaker_async.local.streams import BodyError, ChunkedReader, LengthReader
-from sagemaker_async.local.wire import Request, Response
+from sagemaker_async.local.http import sigv4
+from sagemaker_async.local.http.bodies import BodyError, ChunkedReader, LengthReader
+from sagemaker_async.local.http.wire import Request, Response
+from sagemaker_async.local.runtime.api import InvokeError, RuntimeApi
+from sagemaker_async.local.s3.api import S3Api
 
 STATUS_PATH = "/_status"
 MAX_RUNTIME_BODY = 16 * 1024 * 1024  # read (to verify the signature) then refuse over 128000

@@ -1,17 +1,18 @@
 """From argv to exit code: the AWS CLI's parsing passes, dispatch, and the one error handler.
 
-parse (argv.py) → merge (params.py) → send (client.py) → shape (shape.py) → render (render/)
+parse (cli/argv.py) → merge (request/params.py) → send (request/client.py) → shape
+(render/shape.py) → render (render/)
 Every error is caught once, in :func:`run`, and written by errors.write_error.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 from collections.abc import Callable
 
-from sagemaker_async import argv, commands
+from sagemaker_async.cli import argv, commands
+from sagemaker_async.context import Streams
 from sagemaker_async.errors import (
     CliError,
     ExitCode,
@@ -21,13 +22,13 @@ from sagemaker_async.errors import (
     from_exception,
     write_error,
 )
-from sagemaker_async.options import (
+from sagemaker_async.request.options import (
     CLI_INPUT_JSON,
     CLI_INPUT_YAML,
     GENERATE_CLI_SKELETON,
     global_options,
 )
-from sagemaker_async.settings import Settings, error_format_from_environment
+from sagemaker_async.request.settings import Settings, error_format_from_environment
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -39,16 +40,6 @@ if TYPE_CHECKING:
     TreeFactory = Callable[[], click.Group]
 
 HELP_TOKENS = ("--help", "-h")
-
-
-class Streams:
-    def __init__(
-        self, stdout: BinaryIO | None = None, stderr: Any = None, stdin: BinaryIO | None = None
-    ):
-        self.stdout = stdout or sys.stdout.buffer
-        self.stderr = stderr or sys.stderr
-        # stdin may be closed (``<&-``): then reading it gives nothing
-        self.stdin = stdin or getattr(sys.stdin, "buffer", None) or io.BytesIO()
 
 
 def run(args: list[str], tree: TreeFactory, streams: Streams | None = None) -> int:
@@ -113,7 +104,7 @@ def _prepare(values: dict[str, Any], streams: Streams, resolved: list[Settings])
     resolved.append(settings)
     settings.check()
     if settings.debug:
-        from sagemaker_async import debuglog
+        from sagemaker_async.request import debuglog
 
         settings.redactor = debuglog.enable(streams.stderr)
     return settings
@@ -150,7 +141,7 @@ def _run_click_command(command: click.Command, args: list[str]) -> int:
 def _run_service(
     tree: TreeFactory, args: list[str], settings: Settings, streams: Streams, wants_help: bool
 ) -> int:
-    from sagemaker_async.model import operation_names
+    from sagemaker_async.request.service_model import operation_names
 
     entries = commands.service_commands()
     choices = [*entries, "help"]
@@ -165,7 +156,7 @@ def _run_service(
     if name is None or name == "help":
         return _write_help(streams, _format_service_help(tree()))
     if wants_help or rest == ["help"]:
-        from sagemaker_async.helptext import format_operation_help
+        from sagemaker_async.cli.helptext import format_operation_help
 
         service = tree().commands[commands.SERVICE_NAME]
         command = service.commands[name]  # type: ignore[attr-defined]
@@ -183,10 +174,10 @@ def _run_operation(
         raise UnknownOptionsError(rest)
     if entry.runner is not None:  # a command of ours (wait, batch), parsed by the same passes
         return int(entry.runner(values, settings, streams))
-    from sagemaker_async import steps
+    from sagemaker_async.request import operation
 
     assert entry.operation is not None
-    return steps.run_operation(entry.operation, values, settings, streams)
+    return operation.run_operation(entry.operation, values, settings, streams)
 
 
 def _skeleton_relaxes(args: list[str]) -> bool:
@@ -199,7 +190,7 @@ def _skeleton_relaxes(args: list[str]) -> bool:
 
 def _command_suggestions() -> list[str]:
     """Every AWS CLI command name (botocore's services) and ours, for "Maybe you meant"."""
-    from sagemaker_async.model import list_service_names
+    from sagemaker_async.request.service_model import list_service_names
 
     return sorted({*list_service_names(), commands.SERVICE_NAME, *commands.NATIVE_COMMANDS})
 
@@ -218,13 +209,13 @@ def _version_text() -> str:
 
 
 def _format_root_help(root: click.Group) -> str:
-    from sagemaker_async.helptext import format_group_help
+    from sagemaker_async.cli.helptext import format_group_help
 
     return format_group_help(root, None)
 
 
 def _format_service_help(root: click.Group) -> str:
-    from sagemaker_async.helptext import format_group_help
+    from sagemaker_async.cli.helptext import format_group_help
 
     service = root.commands[commands.SERVICE_NAME]
     return format_group_help(service, service.name)  # type: ignore[arg-type]

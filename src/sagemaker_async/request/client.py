@@ -7,10 +7,10 @@ import binascii
 from typing import TYPE_CHECKING, Any
 
 from sagemaker_async.errors import GeneralError, NoRegionError
-from sagemaker_async.model import SERVICE, Operation, cli_name
+from sagemaker_async.request.service_model import SERVICE, Operation, cli_name
 
 if TYPE_CHECKING:
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.request.settings import Settings
 
 
 def make_client(

@@ -173,7 +173,8 @@ def _timeout(value: str | None) -> float | None:
 def make_session(profile: str | None) -> botocore.session.Session:
     import botocore.session
 
-    from sagemaker_async import __version__, botocache
+    from sagemaker_async import __version__
+    from sagemaker_async.request import botocache
 
     session = botocore.session.Session(session_vars=CLI_SESSION_VARIABLES, profile=profile)
     botocache.install(session)

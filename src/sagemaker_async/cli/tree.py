@@ -1,8 +1,8 @@
 """The click tree: ``sagemaker-async [global options] <command> <subcommand> [options]``.
 
-The tree is built from the command table (:mod:`sagemaker_async.commands`) and serves help,
+The tree is built from the command table (:mod:`sagemaker_async.cli.commands`) and serves help,
 shell completion and our own click commands (``serve``, ``completion``). Commands that mirror
-the AWS CLI are parsed with the AWS CLI's rules by :mod:`sagemaker_async.app` from the same
+the AWS CLI are parsed with the AWS CLI's rules by :mod:`sagemaker_async.cli.dispatch` from the same
 table, so running one never imports click (nor botocore's client machinery, until it sends).
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from sagemaker_async import commands, options
+from sagemaker_async.cli import commands
+from sagemaker_async.request import options
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 def build_tree() -> click.Group:
     import click
 
-    from sagemaker_async import completion_command
+    from sagemaker_async.cli import completion_command
     from sagemaker_async.local.command import serve
 
     root = click.Group(
@@ -49,7 +50,7 @@ def build_tree() -> click.Group:
 
 
 def main(args: list[str] | None = None) -> NoReturn:
-    from sagemaker_async.app import run
+    from sagemaker_async.cli.dispatch import run
 
     code = run(sys.argv[1:] if args is None else args, build_tree)
     # The interpreter's final collections would scan every object botocore loaded (~100 ms

@@ -1,22 +1,22 @@
 """The command table, as plain data: what exists and which options each command takes.
 
-The AWS-style parser (app.py) works from this table alone, so running a command never imports
+The AWS-style parser (dispatch.py) works from this table alone, so running a command never imports
 click; cli.py turns the same table into the click tree for help, completion and our own
 click commands.
 """
 
 from __future__ import annotations
 
-from sagemaker_async import options
-from sagemaker_async.model import SERVICE, Operation, operation
+from sagemaker_async.request import options
+from sagemaker_async.request.service_model import SERVICE, Operation, operation
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from sagemaker_async.app import Streams
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.context import Streams
+    from sagemaker_async.request.settings import Settings
 
     Runner = Callable[[dict[str, Any], Settings, Streams], int]
 

@@ -1,7 +1,7 @@
 """``sagemaker-async completion SHELL`` and the hidden ``__complete`` the scripts call.
 
 Only click is imported here: ``__complete`` runs on every Tab, so the engine
-(:mod:`sagemaker_async.completion`) and the scripts are imported when a command runs.
+(:mod:`sagemaker_async.cli.completion`) and the scripts are imported when a command runs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def completion(shell: str) -> None:
     fish:  mkdir -p ~/.config/fish/completions &&
            sagemaker-async completion fish > ~/.config/fish/completions/sagemaker-async.fish
     """
-    from sagemaker_async.completion_scripts import SCRIPTS
+    from sagemaker_async.cli.completion_scripts import SCRIPTS
 
     sys.stdout.write(SCRIPTS[shell])
     sys.stdout.flush()
@@ -76,7 +76,7 @@ def make_complete_command(root: click.Group) -> click.Command:
 def _candidate_lines(root: click.Group, args: list[str]) -> list[str]:
     if len(args) < 2 or args[0] not in SHELLS or not args[1].isdigit():
         return []
-    from sagemaker_async import completion as engine
+    from sagemaker_async.cli import completion as engine
 
     shell, cword, words = args[0], int(args[1]), args[2:]  # click has dropped the "--"
     raw_current = ""

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from sagemaker_async import params as P
 from sagemaker_async.errors import ExitCode, GeneralError
-from sagemaker_async.options import WORKFLOW_DESTS
+from sagemaker_async.request import params as P
+from sagemaker_async.request.options import WORKFLOW_DESTS
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from sagemaker_async.app import Streams
-    from sagemaker_async.model import Operation
-    from sagemaker_async.settings import Settings
+    from sagemaker_async.context import Streams
+    from sagemaker_async.request.service_model import Operation
+    from sagemaker_async.request.settings import Settings
 
 
 def run_operation(
@@ -22,7 +22,7 @@ def run_operation(
     params = P.build_params(op, values)
     skeleton = values.get("generate_cli_skeleton")
     if skeleton in ("input", "yaml-input"):
-        from sagemaker_async.model import load_service_model
+        from sagemaker_async.request.service_model import load_service_model
 
         shapes = load_service_model()["shapes"]
         text = (
@@ -40,7 +40,7 @@ def run_operation(
 
         flow = InvokeWorkflow.from_values(values, params, streams.stdin)
 
-    from sagemaker_async import client as C
+    from sagemaker_async.request import client as C
 
     api = C.make_client(settings)
     params = C.decode_blobs(op, params, settings.resolve_binary_format())
@@ -63,9 +63,9 @@ def run_operation(
 def write_result(
     response: dict[str, Any], title: str, settings: Settings, streams: Streams
 ) -> None:
-    from sagemaker_async.output import write_output
     from sagemaker_async.render import FORMATS, format_output
-    from sagemaker_async.shape import shape_response
+    from sagemaker_async.render.shape import shape_response
+    from sagemaker_async.render.writer import write_output
 
     data = shape_response(response, settings.compiled_query)
     fmt = settings.resolve_output()
@@ -83,6 +83,6 @@ def _register_secrets(settings: Settings, op: Operation, params: dict[str, Any])
     for member in op.input_members:
         if member.sensitive and member.name in params:
             settings.redactor.add(params[member.name])
-    from sagemaker_async.client import register_credentials
+    from sagemaker_async.request.client import register_credentials
 
     register_credentials(settings)

@@ -1,7 +1,7 @@
 """Options: the global ones, the operation's (from botocore's service model), and ours.
 
 Each option is a :class:`Spec`: plain data that the AWS-style parser reads
-(:meth:`Spec.parser_opts`, for :mod:`sagemaker_async.argv`) and that becomes a
+(:meth:`Spec.parser_opts`, for :mod:`sagemaker_async.cli.argv`) and that becomes a
 ``click.Option`` for the click tree (:meth:`Spec.click_option`: help, completion). Parsing
 never imports click, which keeps start-up fast. A member added to the model becomes an option
 here by itself.
@@ -9,9 +9,9 @@ here by itself.
 
 from __future__ import annotations
 
-from sagemaker_async import argv
-from sagemaker_async.model import Member, Operation
+from sagemaker_async.cli import argv
 from sagemaker_async.render import FORMATS
+from sagemaker_async.request.service_model import Member, Operation
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class Spec:
 
     def help_text(self) -> str:
         if self.doc_html:
-            from sagemaker_async.docs import first_paragraph
+            from sagemaker_async.request.model_docs import first_paragraph
 
             return first_paragraph(self.doc_html)
         return self.help

@@ -1,0 +1,22 @@
+"""The per-run context: the streams a command reads and writes. A leaf: it imports nothing
+of ours, so every layer can take it without an import cycle."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
+
+class Streams:
+    def __init__(
+        self, stdout: BinaryIO | None = None, stderr: Any = None, stdin: BinaryIO | None = None
+    ):
+        self.stdout = stdout or sys.stdout.buffer
+        self.stderr = stderr or sys.stderr
+        # stdin may be closed (``<&-``): then reading it gives nothing
+        self.stdin = stdin or getattr(sys.stdin, "buffer", None) or io.BytesIO()

@@ -1,0 +1,1 @@
+"""serve's HTTP front: the server, request bodies, SigV4 verification."""

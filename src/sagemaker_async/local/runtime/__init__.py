@@ -1,0 +1,2 @@
+"""serve's SageMaker Runtime: the invoke API, the durable queue, workers, models and
+notifications."""

@@ -1,0 +1,1 @@
+"""serve's S3: the API handlers, the on-disk store, checksums."""
