@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format check bench demo docs clean
+.PHONY: install test lint format check bench demo docs clean differential
 
 install: $(STAMP)
 
@@ -27,6 +27,13 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 
 check: lint test
+
+# The real AWS CLI v2 as an oracle (tests/differential/): generated cases through both CLIs.
+SEED ?= 1
+N    ?= 300
+JOBS ?= 3
+differential: install
+	$(BIN)/python tests/differential/run.py --seed $(SEED) -n $(N) --jobs $(JOBS) $(if $(CASE),--case $(CASE))
 
 bench: install
 	$(BIN)/python benchmarks/bench_startup.py
