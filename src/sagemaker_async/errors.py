@@ -167,19 +167,23 @@ def from_exception(exc: BaseException) -> CliError:
     return GeneralError(str(exc))
 
 
-def format_error(err: CliError, error_format: str = "enhanced") -> str:
-    """The exact stderr text for an error, in the given --cli-error-format."""
+def format_error(err: CliError, error_format: str = "enhanced", color: bool = False) -> str:
+    """The exact stderr text for an error, in the given --cli-error-format (an unknown one is
+    warned about and read as enhanced; ``color``: a table is coloured)."""
     if isinstance(err, UnknownOptionsError):
         return f"\nusage: {USAGE}\n" + _error_line(err.message)
+    if error_format not in ERROR_FORMATS and err.structured:
+        warning = f"Invalid cli_error_format: '{error_format}'. Using 'enhanced' format.\n"
+        return warning + format_error(err, "enhanced")
     if error_format in ("json", "yaml", "text", "table") and err.structured:
-        return _format_structured(err.error_dict(), error_format)
+        return _format_structured(err.error_dict(), error_format, color)
     message = err.message
     if error_format != "legacy" and err.category and not isinstance(err, ServiceError):
         message = f"An error occurred ({err.category}): {message.strip()}"
     return _error_line(message)
 
 
-def _format_structured(document: dict[str, Any], error_format: str) -> str:
+def _format_structured(document: dict[str, Any], error_format: str, color: bool) -> str:
     """The error document as --cli-error-format renders it.
 
     YAML folds long lines and tables size their columns, so a usage text naming
@@ -191,12 +195,15 @@ def _format_structured(document: dict[str, Any], error_format: str) -> str:
 
     text = " ".join(str(v) for v in document.values())
     if PROG not in text:
-        return format_output(document, error_format, title="error")
+        return format_output(document, error_format, title="error", color=color, autoreset=False)
     stand_in = next(c for c in _STAND_INS if c not in text)
     laid_out = {
         k: v.replace(PROG, stand_in) if isinstance(v, str) else v for k, v in document.items()
     }
-    return format_output(laid_out, error_format, title="error").replace(stand_in, PROG)
+    laid_text = format_output(
+        laid_out, error_format, title="error", color=color, autoreset=False
+    )
+    return laid_text.replace(stand_in, PROG)
 
 
 # Three letters, like "aws", so quoting and layout decisions come out the same.
@@ -207,6 +214,8 @@ def _error_line(message: str) -> str:
     return f"\n{PROG}: [ERROR]: {message.strip()}\n"
 
 
-def write_error(err: CliError, stream: TextIO, error_format: str = "enhanced") -> None:
-    stream.write(format_error(err, error_format))
+def write_error(
+    err: CliError, stream: TextIO, error_format: str = "enhanced", color: bool = False
+) -> None:
+    stream.write(format_error(err, error_format, color))
     stream.flush()

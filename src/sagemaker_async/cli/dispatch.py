@@ -28,7 +28,12 @@ from sagemaker_async.request.options import (
     GENERATE_CLI_SKELETON,
     global_options,
 )
-from sagemaker_async.request.settings import Settings, error_format_from_environment
+from sagemaker_async.request.settings import (
+    Settings,
+    check_config_files,
+    error_color,
+    error_format_from_environment,
+)
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -67,11 +72,13 @@ def run(args: list[str], tree: TreeFactory, streams: Streams | None = None) -> i
 
             traceback.print_exc(file=streams.stderr)
         err = from_exception(exc)
-        write_error(err, streams.stderr, error_format_from_environment(settings))
+        error_format = error_format_from_environment(settings)
+        write_error(err, streams.stderr, error_format, color=error_color(settings))
         return int(err.exit_code)
 
 
 def _run(args: list[str], tree: TreeFactory, streams: Streams, resolved: list[Settings]) -> int:
+    check_config_files()
     if "--cli-auto-prompt" in args and "--no-cli-auto-prompt" in args:
         raise ParamValidationError(
             "Both --cli-auto-prompt and --no-cli-auto-prompt cannot be specified at the same time."

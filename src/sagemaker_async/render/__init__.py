@@ -19,12 +19,19 @@ class RenderError(ValueError):
 
 
 def format_output(
-    data: Any, fmt: str, *, title: str = "", color: bool = False, width: int = 80
+    data: Any,
+    fmt: str,
+    *,
+    title: str = "",
+    color: bool = False,
+    width: int = 80,
+    autoreset: bool = True,
 ) -> str:
     """Return what ``aws … --output fmt`` prints for ``data``.
 
     ``title`` is the table title (the operation name, or ``error``), ``width`` the terminal
-    width the table must fit in, and ``color`` is ``--color on`` (only tables are coloured).
+    width the table must fit in, and ``color`` is ``--color on`` (only tables are coloured;
+    ``autoreset`` False for stderr, where no reset code follows each write).
     """
     # Each renderer is imported on first use: json and yaml cost start-up time otherwise.
     if fmt == "json":
@@ -38,7 +45,7 @@ def format_output(
     if fmt == "table":
         from .table import format_table
 
-        return format_table(data, title=title, color=color, width=width)
+        return format_table(data, title=title, color=color, width=width, autoreset=autoreset)
     if fmt == "yaml":
         from .yaml_format import format_yaml
 

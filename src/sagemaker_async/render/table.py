@@ -48,8 +48,14 @@ class _Section:
         self.widths: list[int] = []  # widest cell per column
 
 
-def format_table(data: Any, *, title: str = "", color: bool = False, width: int = 80) -> str:
-    """Render ``data`` as the CLI's table formatter does on a ``width``-column terminal."""
+def format_table(
+    data: Any, *, title: str = "", color: bool = False, width: int = 80, autoreset: bool = True
+) -> str:
+    """Render ``data`` as the CLI's table formatter does on a ``width``-column terminal.
+
+    ``autoreset``: with colour, a reset code follows every write, as on the CLI's stdout
+    (colorama wraps it); its error stream is not wrapped, so an error table has none.
+    """
     if not data:
         return ""
     sections: list[_Section] = []
@@ -63,7 +69,7 @@ def format_table(data: Any, *, title: str = "", color: bool = False, width: int 
         for section in sections
         for line in _section_lines(section, total - 2 * section.indent, style)
     ]
-    return _assemble(total, lines, color)
+    return _assemble(total, lines, color, autoreset)
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -310,7 +316,7 @@ def _section_lines(section: _Section, width: int, style: Callable[[str], str]) -
     return lines
 
 
-def _assemble(total: int, lines: list[tuple[int, str]], color: bool) -> str:
+def _assemble(total: int, lines: list[tuple[int, str]], color: bool, autoreset: bool) -> str:
     """Join the top border and the indented lines.
 
     With colour, the CLI's output stream appends a reset code after every write, and each
@@ -324,4 +330,4 @@ def _assemble(total: int, lines: list[tuple[int, str]], color: bool) -> str:
     for indent, body in lines:
         pipes = _INDENT_PIPE * indent
         pieces.extend((pipes, body, pipes, "\n"))
-    return "".join(piece + _RESET for piece in pieces)
+    return "".join(piece + _RESET if autoreset else piece for piece in pieces)

@@ -125,18 +125,29 @@ def register_credentials(settings: Settings) -> None:
 
 
 def decode_blobs(op: Operation, params: dict[str, Any], binary_format: str) -> dict[str, Any]:
-    """Base64-decode top-level blob strings, unless --cli-binary-format raw-in-base64-out."""
+    """Base64-decode top-level blob strings, unless --cli-binary-format raw-in-base64-out.
+
+    Decoding is lenient, as the AWS CLI's: characters outside the base64 alphabet (line breaks
+    of ``base64``'s 76-column output, spaces, a trailing newline) are dropped; what remains
+    must be correctly padded. A string that is not ASCII cannot be base64 at all.
+    """
     if binary_format != "base64":
         return params
     decoded = dict(params)
     for member in op.input_members:
         value = params.get(member.name)
         if member.type == "blob" and isinstance(value, str):
-            try:
-                decoded[member.name] = base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                raise GeneralError(f'Invalid base64: "{value}"') from None
+            decoded[member.name] = decode_base64(value)
     return decoded
+
+
+def decode_base64(value: str) -> bytes:
+    if not value.isascii():
+        raise GeneralError("string argument should contain only ASCII characters")
+    try:
+        return base64.b64decode(value)  # not validate=True: non-alphabet characters are dropped
+    except (binascii.Error, ValueError):
+        raise GeneralError(f'Invalid base64: "{value}"') from None
 
 
 def validate(client: Any, op: Operation, params: dict[str, Any]) -> None:

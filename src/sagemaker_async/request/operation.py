@@ -20,6 +20,7 @@ def run_operation(
     op: Operation, values: dict[str, Any], settings: Settings, streams: Streams
 ) -> int:
     params = P.build_params(op, values)
+    document = P.load_cli_input(values)  # read and parsed even when a skeleton is asked for
     skeleton = values.get("generate_cli_skeleton")
     if skeleton in ("input", "yaml-input"):
         from sagemaker_async.request.service_model import load_service_model
@@ -33,7 +34,7 @@ def run_operation(
         streams.stdout.write(text.encode("utf-8"))
         streams.stdout.flush()
         return ExitCode.OK
-    params = P.merge_cli_input(params, P.load_cli_input(values))
+    params = P.merge_cli_input(params, document)
     flow = None
     if skeleton is None and any(values.get(dest) not in (None, False) for dest in WORKFLOW_DESTS):
         from sagemaker_async.workflow.invoke import InvokeWorkflow

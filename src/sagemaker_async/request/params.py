@@ -22,27 +22,97 @@ FILE_PREFIX = "file://"
 FILEB_PREFIX = "fileb://"
 
 
+# What one file input may hold in memory: file:// and fileb:// values, --cli-input-* documents,
+# a --payload read from a pipe or a device. Larger regular --payload files are streamed.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+# How long a named pipe may stay without a writer before we say so.
+FIFO_WAIT_SECONDS = 10.0
+
+
 def load_paramfile(value: str) -> str | bytes | None:
     """The contents named by a file:// (text) or fileb:// (bytes) value; None otherwise."""
     if value.startswith(FILE_PREFIX):
-        path, mode = value[len(FILE_PREFIX) :], "r"
+        path, binary = value[len(FILE_PREFIX) :], False
     elif value.startswith(FILEB_PREFIX):
-        path, mode = value[len(FILEB_PREFIX) :], "rb"
+        path, binary = value[len(FILEB_PREFIX) :], True
     else:
         return None
     path = os.path.expandvars(os.path.expanduser(path))
     try:
-        if mode == "r":
-            with open(path, encoding="utf-8") as f:
-                return f.read()
-        with open(path, "rb") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as e:
+        data = read_input_file(path)
+    except OSError as e:
         raise ResourceLoadError(f"Unable to load paramfile {value}: {e}") from None
+    if binary:
+        return data
+    encoding = file_encoding()
+    try:
+        # Text mode's universal newlines, as open(path, "r") would give.
+        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+    except LookupError:
+        raise GeneralError(f"unknown encoding: {encoding}") from None
+    except UnicodeDecodeError:
+        raise ResourceLoadError(
+            f"Unable to load paramfile ({path}), text contents could not be decoded.  If this "
+            "is a binary file, please use the fileb:// prefix instead of the file:// prefix."
+        ) from None
+
+
+def file_encoding() -> str:
+    """AWS_CLI_FILE_ENCODING if set (even to nonsense), else the locale's (UTF-8 for C/POSIX)."""
+    if "AWS_CLI_FILE_ENCODING" in os.environ:
+        return os.environ["AWS_CLI_FILE_ENCODING"]
+    import locale
+
+    if locale.setlocale(locale.LC_CTYPE) in ("C", "POSIX"):
+        return "UTF-8"
+    return locale.getpreferredencoding(False)
+
+
+class InputNotRead(OSError):
+    """A file input refused before it was read in full: too large, or a pipe with no writer."""
 
 
 class ResourceLoadError(Exception):
     pass
+
+
+def read_input_file(path: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A file input's bytes, bounded: at most ``limit`` bytes (else InputNotRead), and a named
+    pipe nobody writes to is given up on after FIFO_WAIT_SECONDS instead of hanging."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a fifo must not block
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", path)
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise InputNotRead(f"the file is larger than {limit // (1024 * 1024)} MiB")
+        if stat.S_ISFIFO(info.st_mode):
+            _wait_for_writer(fd, path)
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise InputNotRead(f"more than {limit // (1024 * 1024)} MiB to read; stopped")
+    finally:
+        os.close(fd)
+
+
+def _wait_for_writer(fd: int, path: str) -> None:
+    import select
+
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    if not poller.poll(FIFO_WAIT_SECONDS * 1000):
+        raise InputNotRead(
+            f"nothing wrote to the named pipe {path} within {FIFO_WAIT_SECONDS:g} seconds"
+        )
 
 
 def param_error(option: str, message: str) -> ParamValidationError:

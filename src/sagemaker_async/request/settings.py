@@ -8,7 +8,7 @@ endpoints, CA bundle) are botocore session variables, so the AWS CLI's precedenc
 
 from __future__ import annotations
 
-from sagemaker_async.errors import GeneralError, ParamValidationError
+from sagemaker_async.errors import ERROR_FORMATS, GeneralError, ParamValidationError
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -88,6 +88,7 @@ class Settings:
         self.read_timeout: float | None = 60
         self.connect_timeout: float | None = 60
         self.redactor: Any = None  # debuglog.Redactor when --debug is on
+        self.checked = False  # check() passed: the global options were accepted
         self._session: Any = None
 
     @classmethod
@@ -111,6 +112,7 @@ class Settings:
             )
         self.read_timeout = _timeout(self.cli_read_timeout)
         self.connect_timeout = _timeout(self.cli_connect_timeout)
+        self.checked = True
 
     # -- what needs botocore's config chain -------------------------------------------------
     @property
@@ -151,6 +153,24 @@ class Settings:
             )
 
 
+def check_config_files() -> None:
+    """Parse the config and credentials files first, as the AWS CLI does before reading any
+    argument (--version and help included): a malformed one is the error reported (255)."""
+    import os
+
+    from botocore.configloader import raw_config_parse
+    from botocore.exceptions import ConfigNotFound
+
+    for variable, default in (
+        ("AWS_CONFIG_FILE", "~/.aws/config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+    ):
+        try:
+            raw_config_parse(os.environ.get(variable, default))
+        except ConfigNotFound:
+            pass
+
+
 def _has_scheme(url: str) -> bool:
     from urllib.parse import urlsplit
 
@@ -184,15 +204,37 @@ def make_session(profile: str | None) -> botocore.session.Session:
 
 
 def error_format_from_environment(settings: Settings | None) -> str:
-    """--cli-error-format, AWS_CLI_ERROR_FORMAT, cli_error_format, else enhanced; never fails."""
-    import os
+    """--cli-error-format, else cli_error_format from the environment or the profile, else
+    enhanced; matched case-insensitively; never fails.
 
+    As in the AWS CLI: before the global options were accepted (``settings`` None or not yet
+    checked) only AWS_PROFILE decides the profile, and an unknown format is returned as given
+    so that errors.write_error warns about it; later an unknown format is silently enhanced.
+    A profile that does not exist makes the format unreadable: legacy.
+    """
+    early = settings is None or not settings.checked
     if settings is not None and settings.cli_error_format:
-        return settings.cli_error_format
-    if os.environ.get("AWS_CLI_ERROR_FORMAT"):
-        return os.environ["AWS_CLI_ERROR_FORMAT"]
-    try:
-        session = settings.session if settings is not None else make_session(None)
-        return session.get_config_variable("cli_error_format") or "enhanced"
-    except Exception:  # a broken profile must not hide the error being reported
+        chosen = settings.cli_error_format.lower()
+    else:
+        try:
+            session = make_session(None) if early or settings is None else settings.session
+            chosen = (session.get_config_variable("cli_error_format") or "enhanced").lower()
+        except Exception:  # a missing profile: the AWS CLI falls back to the plain message
+            return "legacy"
+    if chosen not in ERROR_FORMATS and not early:
         return "enhanced"
+    return chosen
+
+
+def error_color(settings: Settings | None) -> bool:
+    """Whether a --cli-error-format table is coloured: --color, else auto (stdout a tty)."""
+    import os
+    import sys
+
+    color = settings.color if settings is not None and settings.checked else "auto"
+    if color == "auto":
+        try:
+            return os.isatty(sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):
+            return False
+    return color == "on"
