@@ -200,9 +200,7 @@ def _format_structured(document: dict[str, Any], error_format: str, color: bool)
     laid_out = {
         k: v.replace(PROG, stand_in) if isinstance(v, str) else v for k, v in document.items()
     }
-    laid_text = format_output(
-        laid_out, error_format, title="error", color=color, autoreset=False
-    )
+    laid_text = format_output(laid_out, error_format, title="error", color=color, autoreset=False)
     return laid_text.replace(stand_in, PROG)
 
 

@@ -58,7 +58,11 @@ class Opt:
 
 
 class Positional:
-    __slots__ = ("dest", "choices", "suggestions")
+    """A positional argument. As argparse's, it swallows a ``--`` right before or after its
+    value (which is how a trailing ``--`` disappears); ``optional`` (nargs "?") it also takes
+    a lone ``--`` with no value after it."""
+
+    __slots__ = ("dest", "choices", "suggestions", "optional")
 
     def __init__(
         self,
@@ -66,10 +70,12 @@ class Positional:
         choices: Sequence[str] | None = None,
         # where "Maybe you meant" looks (a list, or a function giving one); default choices
         suggestions: Sequence[str] | Callable[[], Sequence[str]] | None = None,
+        optional: bool = False,
     ):
         self.dest = dest
         self.choices = choices
         self.suggestions = suggestions
+        self.optional = optional
 
 
 class VersionRequested(Exception):
@@ -132,16 +138,16 @@ def parse_known(
         if kind == "O":
             i = _consume_option(args, kinds, i, matches[i], values, seen, extras)
             continue
-        if kind == "A" and pending:
+        if pending and (kind == "A" or _takes_marker(pending[0], kinds, i)):
             positional = pending.pop(0)
-            _store_positional(positional, args[i], values)
+            i = _consume_positional(positional, args, kinds, i, values)
             seen.add(positional.dest)
-        else:
-            extras.append(args[i])
+            continue
+        extras.append(args[i])
         i += 1
 
     missing = [o.display for o in options if o.required and o.dest not in seen]
-    missing += [p.dest for p in pending]
+    missing += [p.dest for p in pending if not p.optional]
     if missing:
         raise UsageError("the following arguments are required: " + ", ".join(missing))
     return values, extras
@@ -209,6 +215,26 @@ def _consume_option(
     values[opt.dest] = value
     seen.add(opt.dest)
     return nxt
+
+
+def _takes_marker(positional: Positional, kinds: list[str], i: int) -> bool:
+    """Whether the positional's match (argparse: ``-*A-*``, or ``-*A?-*`` when optional)
+    starts at the ``--`` marker at ``i``."""
+    return kinds[i] == "-" and (positional.optional or (i + 1 < len(kinds) and kinds[i + 1] == "A"))
+
+
+def _consume_positional(
+    positional: Positional, args: Sequence[str], kinds: list[str], i: int, values: dict[str, Any]
+) -> int:
+    """Store the value at ``i`` (after a leading ``--``) and skip a ``--`` right after it."""
+    if kinds[i] == "-":
+        i += 1
+    if i < len(args) and kinds[i] == "A":
+        _store_positional(positional, args[i], values)
+        i += 1
+    if i < len(args) and kinds[i] == "-":
+        i += 1
+    return i
 
 
 def _store_positional(positional: Positional, value: str, values: dict[str, Any]) -> None:

@@ -176,7 +176,11 @@ def _run_operation(
 ) -> int:
     relax = CLI_INPUT_JSON in args or CLI_INPUT_YAML in args or _skeleton_relaxes(args)
     opts = [o for spec in entry.specs for o in spec.parser_opts(False if relax else None)]
-    values, rest = argv.parse_known(args, opts)
+    # The AWS CLI's operation parser has an optional "help" positional: it takes the first
+    # stray argument (reported last among unknown options) and a ``--`` marker.
+    values, rest = argv.parse_known(args, opts, [argv.Positional("help", optional=True)])
+    if values.get("help") is not None:
+        rest.append(values["help"])
     if rest:
         raise UnknownOptionsError(rest)
     if entry.runner is not None:  # a command of ours (wait, batch), parsed by the same passes

@@ -25,12 +25,25 @@ def make_client(
     ``pool_size`` (connections kept for threads sharing the client) and ``min_attempts``
     (used when no ``max_attempts`` is configured) serve the batch; the invoke uses neither.
     """
-    region = settings.resolve_region()
-    if not region:
+    region = checked_region(settings)
+    if region is None:
         raise NoRegionError()
+    settings.check_retry_config()
     return _create_client(
         settings, service, region, settings.endpoint_url, pool_size, min_attempts, None
     )
+
+
+def checked_region(settings: Settings) -> str | None:
+    """The region, checked as the AWS CLI's botocore does before creating a client: its
+    format first, then the credentials (partial ones are reported before a missing region)."""
+    from botocore.utils import validate_region_name
+
+    region = settings.resolve_region()
+    validate_region_name(region)
+    if not settings.no_sign_request:
+        settings.session.get_credentials()
+    return region
 
 
 def make_s3_client(settings: Settings, *, pool_size: int | None = None) -> Any:
@@ -38,6 +51,7 @@ def make_s3_client(settings: Settings, *, pool_size: int | None = None) -> Any:
     endpoint (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, ``services`` sections). Only when none is
     configured and --endpoint-url points at a loopback host (``serve``) is that URL used."""
     endpoint_url, s3_config = None, None
+    settings.check_retry_config()
     loopback = settings.endpoint_url is not None and is_loopback(settings.endpoint_url)
     if loopback and configured_endpoint(settings, "s3") is None:
         endpoint_url, s3_config = settings.endpoint_url, {"addressing_style": "path"}
@@ -87,7 +101,6 @@ def _create_client(
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    settings.check_retry_mode()
     extra: dict[str, Any] = {}
     if pool_size is not None:
         extra["max_pool_connections"] = pool_size
@@ -104,7 +117,7 @@ def _create_client(
     verify: bool | str | None = None
     if settings.no_verify_ssl:
         verify = False
-    elif settings.ca_bundle:
+    elif settings.ca_bundle is not None:  # "" too: botocore refuses an empty CA bundle
         verify = settings.ca_bundle
     return settings.session.create_client(
         service,

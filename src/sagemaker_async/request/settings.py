@@ -30,6 +30,7 @@ CLI_SESSION_VARIABLES: dict[str, tuple[Any, Any, Any, Any]] = {
     "retry_mode": ("retry_mode", "AWS_RETRY_MODE", "standard", None),
 }
 RETRY_MODES = ("standard", "adaptive")
+BINARY_FORMATS = ("base64", "raw-in-base64-out")
 
 
 # The global options Settings carries, with their defaults (dest names, as argv gives them).
@@ -89,6 +90,7 @@ class Settings:
         self.connect_timeout: float | None = 60
         self.redactor: Any = None  # debuglog.Redactor when --debug is on
         self.checked = False  # check() passed: the global options were accepted
+        self.binary_format = "base64"  # resolved by check()
         self._session: Any = None
 
     @classmethod
@@ -113,25 +115,42 @@ class Settings:
         self.read_timeout = _timeout(self.cli_read_timeout)
         self.connect_timeout = _timeout(self.cli_connect_timeout)
         self.checked = True
+        self.binary_format = self._checked_binary_format()
+
+    def _checked_binary_format(self) -> str:
+        """--cli-binary-format, else the profile's cli_binary_format (a profile that does not
+        exist: base64). As in the AWS CLI, an unknown value fails every command right after
+        the global options, with the value as the whole message."""
+        if self.cli_binary_format:
+            return self.cli_binary_format
+        configured = _profile_config_value(self.profile, "cli_binary_format")
+        if configured is None:
+            return "base64"
+        if configured not in BINARY_FORMATS:
+            raise GeneralError(repr(configured))
+        return configured
 
     # -- what needs botocore's config chain -------------------------------------------------
     @property
     def session(self) -> botocore.session.Session:
         if self._session is None:
-            self._session = make_session(self.profile)
+            # --profile "" is no profile at all: the environment's or the default one.
+            self._session = make_session(self.profile or None)
         return self._session
 
     def config_value(self, name: str) -> Any:
         return self.session.get_config_variable(name)
 
     def resolve_region(self) -> str | None:
+        """--region unless empty, else the config chain, where an empty AWS_REGION or
+        ``region =`` is a region (botocore then signs for it or fails on the endpoint)."""
         return self.region or self.config_value("region")
 
     def resolve_output(self) -> str:
         return self.output or self.config_value("output") or "json"
 
     def resolve_binary_format(self) -> str:
-        return self.cli_binary_format or self.config_value("cli_binary_format") or "base64"
+        return self.binary_format
 
     def resolve_pager(self) -> str:
         """The pager command ('' = none): AWS_PAGER, cli_pager, PAGER, then less."""
@@ -144,7 +163,15 @@ class Settings:
             return configured
         return os.environ.get("PAGER", "less")
 
-    def check_retry_mode(self) -> None:
+    def check_retry_config(self) -> None:
+        """max_attempts (an integer, at least one) first, then the retry mode; the AWS CLI's
+        botocore knows no "legacy" mode."""
+        attempts = self.config_value("max_attempts")  # int() of the configured text
+        if attempts is not None and attempts < 1:
+            raise GeneralError(
+                f'Value provided to "max_attempts": {attempts} must be an integer greater '
+                "than or equal to one."
+            )
         mode = self.config_value("retry_mode")
         if mode not in RETRY_MODES:
             raise GeneralError(
@@ -153,9 +180,32 @@ class Settings:
             )
 
 
+def _profile_config_value(profile: str | None, name: str) -> str | None:
+    """One value of the profile's config section, read without a botocore session (it runs on
+    every command, help and skeletons included). None when the profile does not exist."""
+    import os
+
+    from botocore.configloader import load_config
+    from botocore.exceptions import ConfigNotFound
+
+    if not profile:
+        for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            if variable in os.environ:  # set but empty names the profile "" (never found)
+                profile = os.environ[variable]
+                break
+        else:
+            profile = "default"
+    try:
+        profiles = load_config(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))["profiles"]
+    except ConfigNotFound:
+        return None
+    return profiles.get(profile, {}).get(name)
+
+
 def check_config_files() -> None:
     """Parse the config and credentials files first, as the AWS CLI does before reading any
     argument (--version and help included): a malformed one is the error reported (255)."""
+    import contextlib
     import os
 
     from botocore.configloader import raw_config_parse
@@ -165,19 +215,19 @@ def check_config_files() -> None:
         ("AWS_CONFIG_FILE", "~/.aws/config"),
         ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
     ):
-        try:
+        with contextlib.suppress(ConfigNotFound):  # no file is fine
             raw_config_parse(os.environ.get(variable, default))
-        except ConfigNotFound:
-            pass
 
 
 def _has_scheme(url: str) -> bool:
+    """Whether the URL names a scheme; a URL urlsplit refuses (an IPv4 address in brackets, an
+    unclosed IPv6 literal) is reported with its own message (255), before any other check."""
     from urllib.parse import urlsplit
 
     try:
         return bool(urlsplit(url).scheme)
-    except ValueError:  # e.g. an invalid IPv6 literal: botocore reports it when sending
-        return True
+    except ValueError as e:
+        raise GeneralError(str(e)) from None
 
 
 def _timeout(value: str | None) -> float | None:
