@@ -91,7 +91,8 @@ def read_input_file(path: str, limit: int = MAX_INPUT_BYTES) -> bytes:
         if stat.S_ISFIFO(info.st_mode):
             _wait_for_writer(fd, path)
         os.set_blocking(fd, True)
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while True:
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
             if not chunk:
