@@ -138,6 +138,7 @@ def dest_of(member: Member) -> str:
 def unpack(member: Member, raw: Any) -> Any:
     if isinstance(raw, bool):
         return raw
+    check_text(member.option, raw)
     value: Any = raw
     try:
         loaded = load_paramfile(raw)
@@ -164,6 +165,34 @@ def unpack(member: Member, raw: Any) -> Any:
     return value
 
 
+def check_text(option: str, value: Any) -> None:
+    """Refuse strings holding bytes that were not UTF-8 (Python keeps them from argv as lone
+    surrogates; no request can carry them): every string in ``value``, walked iteratively."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            bad = _first_undecodable(item)
+            if bad is not None:
+                raise param_error(
+                    option, f"the value is not valid UTF-8 (byte 0x{bad:02x} cannot be sent)"
+                )
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def _first_undecodable(text: str) -> int | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        code = ord(text[e.start])
+        return code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code
+    return None
+
+
 # -- --cli-input-json / --cli-input-yaml --------------------------------------------------
 def load_cli_input(values: dict[str, Any]) -> dict[str, Any] | None:
     """The document given with --cli-input-json or --cli-input-yaml, checked to be a map."""
@@ -186,17 +215,22 @@ def load_cli_input(values: dict[str, Any]) -> dict[str, Any] | None:
     if name == "cli-input-json":
         try:
             document = json.loads(text)
+        except RecursionError:
+            raise param_error(f"--{name}", "the document is nested too deeply") from None
         except ValueError:
             raise param_error(name, "Invalid JSON received.") from None
     else:
-        from sagemaker_async.request.yamlio import YamlError, load_yaml
+        from sagemaker_async.request.yamlio import YamlError, YamlLimitError, load_yaml
 
         try:
             document = load_yaml(text)
+        except YamlLimitError as e:
+            raise param_error(f"--{name}", str(e)) from None
         except YamlError:
             raise param_error(name, "Invalid YAML received.") from None
     if not isinstance(document, dict):
         raise param_error(f"--{name}", f"Invalid type: expecting map, received {type(document)}")
+    check_text(f"--{name}", document)
     return document
 
 

@@ -107,6 +107,19 @@ class Settings:
                 self.compiled_query = jmespath.compile(self.query)
             except JMESPathError as e:
                 raise ParamValidationError(f"Bad value for --query {self.query}: {e}") from None
+            except RecursionError:
+                raise ParamValidationError(
+                    "Bad value for --query: the expression is nested too deeply"
+                ) from None
+            except ValueError:  # a number longer than Python converts (4,300 digits)
+                raise ParamValidationError(
+                    "Bad value for --query: a number in the expression is too long"
+                ) from None
+            if _expression_depth(self.compiled_query.parsed) > MAX_QUERY_DEPTH:
+                # It compiled, but applying it would exhaust the interpreter's stack.
+                raise ParamValidationError(
+                    "Bad value for --query: the expression is nested too deeply"
+                )
         if self.endpoint_url is not None and not _has_scheme(self.endpoint_url):
             raise ParamValidationError(
                 f'Bad value for --endpoint-url "{self.endpoint_url}": scheme is missing.  '
@@ -217,6 +230,22 @@ def check_config_files() -> None:
     ):
         with contextlib.suppress(ConfigNotFound):  # no file is fine
             raw_config_parse(os.environ.get(variable, default))
+
+
+# Deeper than any hand-written expression; applying one much deeper would exhaust the stack.
+MAX_QUERY_DEPTH = 200
+
+
+def _expression_depth(parsed: dict[str, Any]) -> int:
+    """How deeply a compiled JMESPath expression nests, walked without recursion."""
+    deepest, pending = 0, [(parsed, 1)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend(
+            (child, depth + 1) for child in node.get("children", ()) if isinstance(child, dict)
+        )
+    return deepest
 
 
 def _has_scheme(url: str) -> bool:

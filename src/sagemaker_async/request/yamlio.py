@@ -1,8 +1,15 @@
-"""YAML input as the AWS CLI v2 reads it (YAML 1.2 core schema), on PyYAML.
+"""YAML input as the AWS CLI v2 reads it (ruamel.yaml's safe loader), on PyYAML.
 
-The AWS CLI reads ``--cli-input-yaml`` with a YAML 1.2 loader, where ``yes``/``on``/``no``
-are strings and ``010`` is the integer 10. PyYAML implements YAML 1.1, so its safe loader is
-given the 1.2 core schema's resolvers for booleans, integers, floats and nulls.
+The AWS CLI reads ``--cli-input-yaml`` with ruamel.yaml, which follows YAML 1.2 unless the
+document starts with a ``%YAML 1.1`` directive. In 1.2, ``yes``/``on``/``no`` are strings,
+``010`` is ten, ``0o17``/``0b1111``/``+0x1F``/``1_000`` are integers and ``1e3`` a float; in 1.1
+the old rules hold (``yes`` is true, ``010`` is eight, ``1:20`` is 80). PyYAML implements 1.1,
+so its safe loader is given the 1.2 rules and switches back on the directive. A key given
+twice is an error, as in ruamel.
+
+Untrusted input is bounded: a document whose aliases would expand to more than
+MAX_EXPANDED_NODES values (an "alias bomb") or that nests deeper than the parser can follow
+is refused with a YamlLimitError before anything is built from it.
 """
 
 from __future__ import annotations
@@ -13,61 +20,154 @@ from typing import Any
 import yaml
 
 YamlError = yaml.YAMLError
+# More values than any real request document has; aliases counted as often as they are used.
+MAX_EXPANDED_NODES = 100_000
 
 
-class _Yaml12Loader(yaml.SafeLoader):
-    pass
+class YamlLimitError(Exception):
+    """The document is too large once expanded, or nested too deeply; the text says which."""
 
 
-# Start from a copy without the 1.1 bool/int/float/null resolvers, then add the 1.2 ones.
-_Yaml12Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag
-        not in (
-            "tag:yaml.org,2002:bool",
-            "tag:yaml.org,2002:int",
-            "tag:yaml.org,2002:float",
-            "tag:yaml.org,2002:null",
-        )
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_RESOLVERS = [
+_SCALAR_TAGS = (
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:null",
+)
+_YAML_11_RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers
+# The 1.2 rules as ruamel.yaml applies them (it also accepts "_" in numbers, as 1.1 did).
+_YAML_12_PATTERNS = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:int",
+        r"^[-+]?(?:0b[0-1_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$",
+        "-+0123456789",
+    ),
     (
         "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?"
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         "-+0123456789.",
     ),
     ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
 ]
-for _tag, _pattern, _first in _RESOLVERS:
-    _Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+def _resolvers_12() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
+    table = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _SCALAR_TAGS]
+        for first, resolvers in _YAML_11_RESOLVERS.items()
+    }
+    for tag, pattern, firsts in _YAML_12_PATTERNS:
+        for first in firsts:
+            table.setdefault(first, []).append((tag, re.compile(pattern)))
+    return table
+
+
+class _CliInputLoader(yaml.SafeLoader):
+    yaml_implicit_resolvers = _resolvers_12()
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if getattr(self, "yaml_version", None) == (1, 1):  # set by a %YAML 1.1 directive
+            saved = self.yaml_implicit_resolvers
+            self.yaml_implicit_resolvers = _YAML_11_RESOLVERS
+            try:
+                return super().resolve(kind, value, implicit)
+            finally:
+                self.yaml_implicit_resolvers = saved
+        return super().resolve(kind, value, implicit)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: PyYAML reports it itself
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {key!r}",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep=deep)
 
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text)
+    if getattr(loader, "yaml_version", None) == (1, 1):
+        return loader.construct_yaml_int(node)  # type: ignore[no-any-return, arg-type]
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits)
 
 
 def _construct_bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
+    if getattr(loader, "yaml_version", None) == (1, 1):
+        return loader.construct_yaml_bool(node)  # type: ignore[no-any-return, arg-type]
     return str(loader.construct_scalar(node)).lower() == "true"  # type: ignore[arg-type]
 
 
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+_CliInputLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_CliInputLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 def load_yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader subclass
+    """One YAML document, as the AWS CLI reads --cli-input-yaml (YamlError if malformed,
+    YamlLimitError if too large once aliases are expanded or too deeply nested)."""
+    loader = _CliInputLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise YamlLimitError("the document is nested too deeply") from None
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_EXPANDED_NODES:
+            raise YamlLimitError(
+                f"the document holds more than {MAX_EXPANDED_NODES:,} values once its "
+                "aliases are expanded"
+            )
+        try:
+            return loader.construct_document(node)
+        except RecursionError:
+            raise YamlLimitError("the document is nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has with every alias expanded in place; each distinct
+    node is visited once (iteratively: no recursion limit), so a bomb is measured cheaply."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if children_done or not children:
+            sizes[id(node)] = 1 + sum(sizes.get(id(child), 0) for child in children)
+            continue
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def dump_scalar_or_block(value: Any) -> str:

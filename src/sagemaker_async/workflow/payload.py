@@ -43,18 +43,25 @@ class Payload:
 
     @classmethod
     def load(cls, path: str, stdin: BinaryIO | None, option: str = "--payload") -> Payload:
-        """Stdin and non-regular files are read now; a regular file only when it is sent."""
+        """Stdin and non-regular files are read now, bounded as every file input is (see
+        request.params.read_input_file); a regular file is opened now, to report an
+        unreadable one before anything is sent, and read only when it is sent."""
+        from sagemaker_async.request.params import MAX_INPUT_BYTES, read_input_file
+
         try:
             if path == STDIN and stdin is not None:
-                data = stdin.read()
+                data = stdin.read(MAX_INPUT_BYTES + 1)
+                if len(data) > MAX_INPUT_BYTES:
+                    raise OSError(f"more than {MAX_INPUT_BYTES // (1024 * 1024)} MiB on stdin")
                 return cls(STDIN, len(data), data)
             info = os.stat(path)
             if stat.S_ISDIR(info.st_mode):
                 raise IsADirectoryError(f"[Errno 21] Is a directory: {path!r}")
-            if not stat.S_ISREG(info.st_mode):  # a fifo, /dev/stdin, <(…)
-                with open(path, "rb") as f:
-                    data = f.read()
+            if not stat.S_ISREG(info.st_mode):  # a fifo, /dev/stdin, <(…), a device
+                data = read_input_file(path)
                 return cls(path, len(data), data)
+            with open(path, "rb"):
+                pass  # readable: permissions are checked now, not halfway through a request
             return cls(path, info.st_size)
         except OSError as e:
             raise ParamValidationError(f"Unable to read {option} {path}: {e}") from None
