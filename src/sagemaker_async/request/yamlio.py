@@ -100,7 +100,7 @@ class _CliInputLoader(yaml.SafeLoader):
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
     if getattr(loader, "yaml_version", None) == (1, 1):
-        return loader.construct_yaml_int(node)  # type: ignore[no-any-return, arg-type]
+        return loader.construct_yaml_int(node)  # type: ignore[arg-type]
     text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
@@ -112,7 +112,7 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
 
 def _construct_bool(loader: yaml.SafeLoader, node: yaml.Node) -> bool:
     if getattr(loader, "yaml_version", None) == (1, 1):
-        return loader.construct_yaml_bool(node)  # type: ignore[no-any-return, arg-type]
+        return loader.construct_yaml_bool(node)  # type: ignore[arg-type]
     return str(loader.construct_scalar(node)).lower() == "true"  # type: ignore[arg-type]
 
 
