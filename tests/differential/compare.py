@@ -29,11 +29,20 @@ def normalise_uuids(data: bytes) -> bytes:
     def placeholder(match: re.Match[bytes]) -> bytes:
         return b"<uuid4 #%d>" % numbers.setdefault(match.group(0), len(numbers) + 1)
 
+    if b"\x00" in data:  # UTF-16 output (PYTHONIOENCODING): normalise the text it holds
+        try:
+            text = data.decode("utf-16-le")
+        except UnicodeDecodeError:
+            return UUID4.sub(placeholder, data)
+        return normalise_uuids(text.encode("utf-8")).decode("utf-8").encode("utf-16-le")
     return UUID4.sub(placeholder, data)
 
 
 def as_aws(stderr: bytes) -> bytes:
-    return stderr.replace(b"sagemaker-async", b"aws")
+    """Our name read as ``aws``, in the encodings a PYTHONIOENCODING can give stderr."""
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        stderr = stderr.replace("sagemaker-async".encode(encoding), "aws".encode(encoding))
+    return stderr
 
 
 def request_view(request: dict[str, Any]) -> dict[str, Any]:

@@ -37,8 +37,61 @@ def write_output(render: Callable[[int, bool], str], settings: Settings, stdout:
     if pager:
         _page(text, pager)
         return
-    stdout.write(text.encode("utf-8"))
+    stdout.write(encode_for_stdout(text, stdout))
     stdout.flush()
+
+
+def stdout_encoding() -> tuple[str, str]:
+    """The encoding and error handler Python gives stdout (PYTHONIOENCODING, the locale)."""
+    import sys
+
+    stream = sys.__stdout__
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    return encoding, getattr(stream, "errors", None) or "strict"
+
+
+def encode_for_stdout(text: str, stdout: BinaryIO) -> bytes:
+    """``text`` as the AWS CLI's text stream writes it: in stdout's encoding, without a byte
+    order mark. A character the encoding cannot hold stops the output where the CLI's JSON
+    writer stops (before the string holding it) with the codec's own message (255)."""
+    import codecs
+
+    from sagemaker_async.errors import GeneralError
+
+    encoding, errors = stdout_encoding()
+    encoder = codecs.getincrementalencoder(encoding)(errors)
+    encoder.setstate(0)  # no BOM, as a text stream that is not at its start
+    try:
+        return encoder.encode(text, final=True)
+    except UnicodeEncodeError as e:
+        start = _token_start(text, e.start)
+        head = codecs.getincrementalencoder(encoding)(errors)
+        head.setstate(0)
+        stdout.write(head.encode(text[:start], final=True))
+        stdout.flush()
+        end = text.find('"', e.end) + 1 if text[start] == '"' else len(text)
+        try:
+            text[start : end or len(text)].encode(encoding, errors)
+        except UnicodeEncodeError as chunk_error:
+            raise GeneralError(str(chunk_error)) from None
+        raise GeneralError(str(e)) from None
+
+
+def _token_start(text: str, position: int) -> int:
+    """Where the JSON string holding ``position`` starts (its opening quote), else the line."""
+    in_string, start, index = False, 0, 0
+    while index < position:
+        char = text[index]
+        if in_string and char == "\\":
+            index += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+            start = index
+        index += 1
+    if in_string:
+        return start
+    return text.rfind("\n", 0, position) + 1
 
 
 def _page(text: str, pager: str) -> None:
