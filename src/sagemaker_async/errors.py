@@ -148,6 +148,20 @@ class GeneralError(CliError):
     structured = False
 
 
+def integer_from_text(text: str, option: str) -> int:
+    """int(text) as the AWS CLI converts integer options: its own message for non-numbers
+    (255), but a number too long for Python to convert is bad input with a readable reason."""
+    try:
+        return int(text)
+    except ValueError as e:
+        if "Exceeds the limit" in str(e):
+            raise ParamValidationError(
+                f"Error parsing parameter '{option}': the number has more digits than can be "
+                "read (4,300)"
+            ) from None
+        raise GeneralError(str(e)) from None
+
+
 def from_exception(exc: BaseException) -> CliError:
     """Translate any exception (botocore's included) into a CliError with its exit code."""
     if isinstance(exc, CliError):

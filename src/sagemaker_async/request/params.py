@@ -8,10 +8,11 @@ Blob decoding (base64 by default) happens later, once a client exists, as in the
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
-from sagemaker_async.errors import GeneralError, ParamValidationError
+from sagemaker_async.errors import GeneralError, ParamValidationError, integer_from_text
 from sagemaker_async.request.service_model import Member, Operation
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
@@ -46,8 +47,8 @@ def load_paramfile(value: str) -> str | bytes | None:
         return data
     encoding = file_encoding()
     try:
-        # Text mode's universal newlines, as open(path, "r") would give.
-        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
+        # Decoded as open(path, "r") would: universal newlines, the codec's stream rules.
+        return io.TextIOWrapper(io.BytesIO(data), encoding=encoding).read()
     except LookupError:
         raise GeneralError(f"unknown encoding: {encoding}") from None
     except UnicodeDecodeError:
@@ -55,6 +56,8 @@ def load_paramfile(value: str) -> str | bytes | None:
             f"Unable to load paramfile ({path}), text contents could not be decoded.  If this "
             "is a binary file, please use the fileb:// prefix instead of the file:// prefix."
         ) from None
+    except UnicodeError as e:  # e.g. UTF-16 without a byte order mark
+        raise GeneralError(str(e)) from None
 
 
 def file_encoding() -> str:
@@ -148,10 +151,7 @@ def unpack(member: Member, raw: Any) -> Any:
         value = loaded
     kind = member.type
     if kind in ("integer", "long"):
-        try:
-            return int(value)
-        except ValueError as e:  # the AWS CLI lets int()'s own message through (exit 255)
-            raise GeneralError(str(e)) from None
+        return integer_from_text(value, member.option)
     if kind in ("float", "double"):
         try:
             return float(value)

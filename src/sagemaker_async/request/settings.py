@@ -8,7 +8,12 @@ endpoints, CA bundle) are botocore session variables, so the AWS CLI's precedenc
 
 from __future__ import annotations
 
-from sagemaker_async.errors import ERROR_FORMATS, GeneralError, ParamValidationError
+from sagemaker_async.errors import (
+    ERROR_FORMATS,
+    GeneralError,
+    ParamValidationError,
+    integer_from_text,
+)
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -125,8 +130,8 @@ class Settings:
                 f'Bad value for --endpoint-url "{self.endpoint_url}": scheme is missing.  '
                 "Must be of the form http://<hostname>/ or https://<hostname>/"
             )
-        self.read_timeout = _timeout(self.cli_read_timeout)
-        self.connect_timeout = _timeout(self.cli_connect_timeout)
+        self.read_timeout = _timeout(self.cli_read_timeout, "--cli-read-timeout")
+        self.connect_timeout = _timeout(self.cli_connect_timeout, "--cli-connect-timeout")
         self.checked = True
         self.binary_format = self._checked_binary_format()
 
@@ -136,7 +141,10 @@ class Settings:
         the global options, with the value as the whole message."""
         if self.cli_binary_format:
             return self.cli_binary_format
-        configured = _profile_config_value(self.profile, "cli_binary_format")
+        try:
+            configured = profile_config_value(self.profile, "cli_binary_format")
+        except ProfileMissing:
+            configured = None
         if configured is None:
             return "base64"
         if configured not in BINARY_FORMATS:
@@ -160,7 +168,12 @@ class Settings:
         return self.region or self.config_value("region")
 
     def resolve_output(self) -> str:
-        return self.output or self.config_value("output") or "json"
+        """--output, else AWS_DEFAULT_OUTPUT or the profile's (an empty one is kept: the AWS
+        CLI fails on it once the answer is in), else json."""
+        if self.output:
+            return self.output
+        configured = self.config_value("output")
+        return "json" if configured is None else configured
 
     def resolve_binary_format(self) -> str:
         return self.binary_format
@@ -179,7 +192,14 @@ class Settings:
     def check_retry_config(self) -> None:
         """max_attempts (an integer, at least one) first, then the retry mode; the AWS CLI's
         botocore knows no "legacy" mode."""
-        attempts = self.config_value("max_attempts")  # int() of the configured text
+        try:
+            attempts = self.config_value("max_attempts")  # int() of the configured text
+        except ValueError as e:
+            if "Exceeds the limit" in str(e):
+                raise GeneralError(
+                    'Value provided to "max_attempts" has more digits than can be read (4,300)'
+                ) from None
+            raise
         if attempts is not None and attempts < 1:
             raise GeneralError(
                 f'Value provided to "max_attempts": {attempts} must be an integer greater '
@@ -193,25 +213,42 @@ class Settings:
             )
 
 
-def _profile_config_value(profile: str | None, name: str) -> str | None:
-    """One value of the profile's config section, read without a botocore session (it runs on
-    every command, help and skeletons included). None when the profile does not exist."""
+class ProfileMissing(Exception):
+    """A profile named by --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE that no file has."""
+
+
+def profile_config_value(profile: str | None, name: str, variable: str | None = None) -> Any:
+    """A session variable as botocore resolves it (``variable`` from the environment, else the
+    profile's config section), read without a botocore session: it runs on every command,
+    errors included, where building a session would cost ~100 ms. A named profile that does
+    not exist raises ProfileMissing, as botocore's ProfileNotFound; the default may be absent.
+    """
     import os
 
-    from botocore.configloader import load_config
+    from botocore.configloader import load_config, raw_config_parse
     from botocore.exceptions import ConfigNotFound
 
+    if variable is not None and variable in os.environ:
+        return os.environ[variable]
     if not profile:
-        for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-            if variable in os.environ:  # set but empty names the profile "" (never found)
-                profile = os.environ[variable]
+        for profile_variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            if profile_variable in os.environ:  # set but empty names the profile ""
+                profile = os.environ[profile_variable]
                 break
-        else:
-            profile = "default"
     try:
         profiles = load_config(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))["profiles"]
     except ConfigNotFound:
-        return None
+        profiles = {}
+    if profile is None:
+        return profiles.get("default", {}).get(name)
+    if profile not in profiles:
+        credentials_file = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+        try:
+            known = raw_config_parse(credentials_file)
+        except ConfigNotFound:
+            known = {}
+        if profile not in known:
+            raise ProfileMissing(profile)
     return profiles.get(profile, {}).get(name)
 
 
@@ -259,13 +296,10 @@ def _has_scheme(url: str) -> bool:
         raise GeneralError(str(e)) from None
 
 
-def _timeout(value: str | None) -> float | None:
+def _timeout(value: str | None, option: str) -> float | None:
     if value is None:
         return 60
-    try:
-        seconds = int(value)
-    except ValueError as e:  # the AWS CLI shows int()'s own message, exit 255
-        raise GeneralError(str(e)) from None
+    seconds = integer_from_text(value, option)  # int()'s own message, as the AWS CLI (255)
     return None if seconds == 0 else seconds
 
 
@@ -295,11 +329,14 @@ def error_format_from_environment(settings: Settings | None) -> str:
     if settings is not None and settings.cli_error_format:
         chosen = settings.cli_error_format.lower()
     else:
+        profile = None if early or settings is None else settings.profile
         try:
-            session = make_session(None) if early or settings is None else settings.session
-            chosen = (session.get_config_variable("cli_error_format") or "enhanced").lower()
-        except Exception:  # a missing profile: the AWS CLI falls back to the plain message
+            configured = profile_config_value(profile, "cli_error_format", "AWS_CLI_ERROR_FORMAT")
+        except ProfileMissing:  # the AWS CLI cannot read the format: the plain message
             return "legacy"
+        except Exception:  # unreadable files: their own error is being reported
+            return "enhanced"
+        chosen = (configured or "enhanced").lower()
     if chosen not in ERROR_FORMATS and not early:
         return "enhanced"
     return chosen

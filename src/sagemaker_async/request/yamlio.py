@@ -140,6 +140,11 @@ def load_yaml(text: str) -> Any:
             return loader.construct_document(node)
         except RecursionError:
             raise YamlLimitError("the document is nested too deeply") from None
+        except ValueError as e:
+            if "Exceeds the limit" not in str(e):
+                raise
+            # int() of a number longer than Python converts
+            raise YamlLimitError("a number in the document has more than 4,300 digits") from None
     finally:
         loader.dispose()
 
