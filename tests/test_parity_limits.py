@@ -51,6 +51,18 @@ def test_yaml_alias_bomb_is_refused(stub, aws_home):
     )
 
 
+@pytest.mark.parametrize("document", ["a: &x [*x]", "EndpointName: ep\nx: &y {z: *y}"])
+def test_yaml_recursive_alias_is_refused(stub, aws_home, document):
+    result = call(stub, aws_home, "--cli-input-yaml", document)
+    refused(
+        stub,
+        result,
+        252,
+        PV + "Error parsing parameter '--cli-input-yaml': the document refers to itself "
+        "(a recursive alias)\n",
+    )
+
+
 @pytest.mark.parametrize(
     "option, document",
     [

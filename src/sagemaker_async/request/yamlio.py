@@ -151,19 +151,29 @@ def load_yaml(text: str) -> Any:
 
 def _expanded_size(root: yaml.Node) -> int:
     """How many nodes the document has with every alias expanded in place; each distinct
-    node is visited once (iteratively: no recursion limit), so a bomb is measured cheaply."""
+    node is visited once (iteratively: no recursion limit), so a bomb is measured cheaply.
+    An alias to a node that contains it (``a: &x [*x]``) expands forever: refused."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # on the current path, children not yet measured
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
-        if id(node) in sizes:
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             continue
-        children = _children(node)
-        if children_done or not children:
-            sizes[id(node)] = 1 + sum(sizes.get(id(child), 0) for child in children)
+        if key in sizes:
             continue
+        if key in open_nodes:
+            raise YamlLimitError("the document refers to itself (a recursive alias)")
+        open_nodes.add(key)
         stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
+        for child in _children(node):
+            if id(child) in open_nodes:
+                raise YamlLimitError("the document refers to itself (a recursive alias)")
+            if id(child) not in sizes:
+                stack.append((child, False))
     return sizes[id(root)]
 
 
