@@ -23,7 +23,7 @@ from helpers import SRC
 
 DOCUMENTED_CODES = {0, 3, 4, 130, 252, 253, 254, 255}
 INTERNAL = re.compile(
-    r"Traceback \(most recent call last\)|has no attribute|NoneType|not subscriptable"
+    r"Traceback \(most recent call last\)|has no attribute|'NoneType' object|not subscriptable"
     r"|unhashable type|positional argument|unexpected keyword|maximum recursion depth"
     r"|Exceeds the limit|object is not|MemoryError"
 )
