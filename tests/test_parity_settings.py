@@ -50,13 +50,14 @@ def test_empty_profile_flag_means_the_default_profile(stub, aws_home):
     assert signed_region(stub) == "us-east-1"
 
 
-def test_empty_region_flag_falls_back_to_the_configured_region(stub, aws_home):
+def test_empty_region_flag_is_a_region_of_its_own(stub, aws_home):
+    # Not the profile's us-east-1: the AWS CLI hands "" to botocore, which signs for it.
     result = call(stub, aws_home, "--endpoint-name", "ep", "--region", "")
     assert result.returncode == 0, result.stderr.decode()
-    assert signed_region(stub) == "us-east-1"
+    assert signed_region(stub) == ""
 
 
-def test_empty_aws_region_is_a_region_of_its_own(stub, aws_home):
+def test_empty_aws_region_is_a_region_too(stub, aws_home):
     result = call(stub, {**aws_home, "AWS_REGION": ""}, "--endpoint-name", "ep")
     assert result.returncode == 0, result.stderr.decode()
     assert signed_region(stub) == ""
@@ -105,6 +106,22 @@ def test_partial_credentials_before_missing_region(stub, aws_home):
         255,
         PREFIX + "Partial credentials found in env, missing: AWS_SECRET_ACCESS_KEY\n",
     )
+
+
+def test_region_format_before_missing_profile_from_the_environment(stub, aws_home):
+    env = {**aws_home, "AWS_REGION": "us east 1", "AWS_PROFILE": ""}
+    result = call(stub, env, "--endpoint-name", "ep")
+    refused(
+        stub,
+        result,
+        255,
+        PREFIX + "Provided region_name 'us east 1' doesn't match a supported format.\n",
+    )
+
+
+def test_empty_profile_flag_is_no_profile_for_the_error_and_binary_formats(stub, aws_home):
+    env = config(aws_home, "[default]\nregion = us-east-1\ncli_binary_format = hex\n")
+    refused(stub, call(stub, env, "--profile", ""), 255, PREFIX + "'hex'\n")
 
 
 def test_region_format_before_missing_profile(stub, aws_home):

@@ -110,6 +110,11 @@ def _write(path: str, value: Any) -> None:
 
 def install(session: Any) -> None:
     """Make ``session`` use the caching loader (same search path as botocore's own)."""
-    data_path = session.get_config_variable("data_path")
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        data_path = session.get_config_variable("data_path")
+    except ProfileNotFound:  # reported by botocore when it first needs the profile, in order
+        data_path = None
     extra = data_path.split(os.pathsep) if data_path else []
     session.register_component("data_loader", CachingLoader(extra_search_paths=extra))

@@ -163,9 +163,9 @@ class Settings:
         return self.session.get_config_variable(name)
 
     def resolve_region(self) -> str | None:
-        """--region unless empty, else the config chain, where an empty AWS_REGION or
-        ``region =`` is a region (botocore then signs for it or fails on the endpoint)."""
-        return self.region or self.config_value("region")
+        """--region, else the config chain. An empty one is a region too (botocore signs for
+        it, or fails on the endpoint): --region "" does not fall back to the profile's."""
+        return self.region if self.region is not None else self.config_value("region")
 
     def resolve_output(self) -> str:
         """--output, else AWS_DEFAULT_OUTPUT or the profile's (an empty one is kept: the AWS
@@ -230,7 +230,8 @@ def profile_config_value(profile: str | None, name: str, variable: str | None = 
 
     if variable is not None and variable in os.environ:
         return os.environ[variable]
-    if not profile:
+    if not profile:  # --profile "" is not a profile: the environment's, else the default
+        profile = None
         for profile_variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
             if profile_variable in os.environ:  # set but empty names the profile ""
                 profile = os.environ[profile_variable]
