@@ -31,7 +31,15 @@ HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 REPO = TESTS.parent
 SRC = REPO / "src"
-INSTALLER = REPO.parent / "shared" / "tools" / "install-aws-cli-v2.sh"
+# ../shared beside the clone (CI); one level further up for a git worktree of it.
+INSTALLER = next(
+    (
+        path
+        for base in (REPO.parent, REPO.parent.parent)
+        if (path := base / "shared" / "tools" / "install-aws-cli-v2.sh").exists()
+    ),
+    REPO.parent / "shared" / "tools" / "install-aws-cli-v2.sh",
+)
 sys.path[:0] = [str(TESTS), str(HERE)]
 
 from compare import Run, differences, kind_of  # noqa: E402
