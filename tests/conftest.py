@@ -131,6 +131,18 @@ _session_home = pytest.StashKey[Path]()
 _written = pytest.StashKey[list[str]]()
 
 
+@pytest.fixture
+def real_home_variables(pytestconfig: pytest.Config) -> dict[str, str]:
+    """HOME and XDG_CONFIG_HOME as the developer had them, for the one tool that must read its
+    configuration from there (pip, finding this machine's package index in the interop test).
+    Give them to nothing that writes: its cache stays in the test's XDG_CACHE_HOME."""
+    saved = pytestconfig.stash[_saved_environment]
+    variables = {"HOME": os.environ[REAL_HOME_VARIABLE]}
+    if saved.get("XDG_CONFIG_HOME"):
+        variables["XDG_CONFIG_HOME"] = saved["XDG_CONFIG_HOME"]
+    return variables
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> Path:
     """Every test runs with its own empty HOME and XDG folders (caches included), so nothing
