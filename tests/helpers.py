@@ -83,6 +83,15 @@ def run_cli(
     )
 
 
+def start_cli(args: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``python -m sagemaker_async ARGS`` in the background, like :func:`run_cli`
+    (stdin /dev/null unless ``popen`` says otherwise)."""
+    popen.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sagemaker_async", *args], env=_with_source_tree(env), **popen
+    )
+
+
 def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, Any]:
     """Run ``python -c SCRIPT ARGS_AS_JSON`` against this checkout: (stdout, the JSON value
     the script prints as the last line of stderr)."""

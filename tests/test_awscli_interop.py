@@ -88,34 +88,13 @@ def test_aws_cli_s3_and_invoke_against_serve(awscli, served):
     small = tmp / "small.json"
     small.write_text('{"interop": true}')
     run("s3", "cp", str(small), "s3://inputs/small.json")
-    location = run(
-        "sagemaker-runtime",
-        "invoke-endpoint-async",
-        "--endpoint-name",
-        "echo",
-        "--input-location",
-        "s3://inputs/small.json",
-        "--query",
-        "OutputLocation",
-        "--output",
-        "text",
-    ).strip()
+    invoke = ["sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "echo"]
+    invoke += ["--input-location", "s3://inputs/small.json"]
+    location = run(*invoke, "--query", "OutputLocation", "--output", "text").strip()
     assert location.startswith(f"s3://{BUCKET}/")
     got = wait_until(lambda: aws("s3", "cp", location, "-"), lambda r: r.returncode == 0, 30, 0.2)
     assert got.stdout == b'{"interop": true}', got.stderr
 
     # Our CLI waits for the same kind of request, on the same endpoint.
-    ours = run_cli(
-        [
-            "sagemaker-runtime",
-            "invoke-endpoint-async",
-            "--endpoint-name",
-            "echo",
-            "--input-location",
-            "s3://inputs/small.json",
-            "--wait",
-        ],
-        env,
-        timeout=120,
-    )
+    ours = run_cli([*invoke, "--wait"], env, timeout=120)
     assert (ours.returncode, ours.stdout) == (0, b'{"interop": true}'), ours.stderr
