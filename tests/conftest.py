@@ -3,10 +3,11 @@ and a check that the session wrote nothing into the real HOME."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,18 @@ from stub import ACCESS_KEY, SECRET_KEY, StubServer
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
 # Where programs keep per-user files; each test (and the session around them) gets its own.
 HOME_VARIABLES = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
-# The developer's HOME, remembered for the check at the end (and for pytest-xdist's workers,
-# which start with the session's HOME already in place).
+# The developer's values of HOME_VARIABLES (JSON), kept for the check at the end and for
+# pytest-xdist's workers, which start with the session's throw-away HOME already in place.
 REAL_HOME_VARIABLE = "SAGEMAKER_ASYNC_TESTS_REAL_HOME"
+
+
+def real_home_variables_of(environ: MutableMapping[str, str]) -> dict[str, str]:
+    """The developer's HOME_VARIABLES (those set), HOME always."""
+    if REAL_HOME_VARIABLE not in environ:  # the first pytest process: this is the real one
+        real = {name: environ[name] for name in HOME_VARIABLES if environ.get(name)}
+        real["HOME"] = os.path.expanduser("~")
+        environ[REAL_HOME_VARIABLE] = json.dumps(real)
+    return json.loads(environ[REAL_HOME_VARIABLE])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,8 +46,9 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     # From here on, even code outside any test (collection, session fixtures, processes that
     # inherit this environment) sees a throw-away HOME; each test then gets one of its own.
-    real = os.environ.setdefault(REAL_HOME_VARIABLE, os.path.expanduser("~"))
-    config.stash[_real_home] = RealHome(Path(real), os.environ.get("XDG_CACHE_HOME"))
+    real = real_home_variables_of(os.environ)
+    if not hasattr(config, "workerinput"):  # pytest-xdist's controller, or no xdist
+        config.stash[_real_home] = RealHome(Path(real["HOME"]), real.get("XDG_CACHE_HOME"))
     config.stash[_saved_environment] = {name: os.environ.get(name) for name in HOME_VARIABLES}
     session_home = Path(tempfile.mkdtemp(prefix="sagemaker-async-tests-home-"))
     config.stash[_session_home] = session_home
@@ -132,15 +143,12 @@ _written = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture
-def real_home_variables(pytestconfig: pytest.Config) -> dict[str, str]:
+def real_home_variables() -> dict[str, str]:
     """HOME and XDG_CONFIG_HOME as the developer had them, for the one tool that must read its
     configuration from there (pip, finding this machine's package index in the interop test).
     Give them to nothing that writes: its cache stays in the test's XDG_CACHE_HOME."""
-    saved = pytestconfig.stash[_saved_environment]
-    variables = {"HOME": os.environ[REAL_HOME_VARIABLE]}
-    if saved.get("XDG_CONFIG_HOME"):
-        variables["XDG_CONFIG_HOME"] = saved["XDG_CONFIG_HOME"]
-    return variables
+    real = real_home_variables_of(os.environ)
+    return {name: real[name] for name in ("HOME", "XDG_CONFIG_HOME") if name in real}
 
 
 @pytest.fixture(autouse=True)
