@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,13 @@ def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, A
         check=False,
     )
     return result.stdout.decode(), json.loads(result.stderr.decode().strip().splitlines()[-1])
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (free a moment ago): connections to it are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def write_shell_wrapper(folder: Path) -> Path:
