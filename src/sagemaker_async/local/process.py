@@ -26,7 +26,7 @@ STOP_TIMEOUT = 20.0
 STATUS_PATH = "/_status"
 
 
-class ServeError(RuntimeError):
+class ServeStartError(RuntimeError):
     """serve did not start; the message ends with what it wrote to stderr."""
 
 
@@ -66,7 +66,7 @@ class ServeProcess:
             deadline = time.monotonic() + timeout
             self.url = self._read_url(deadline)
             self._wait_for_status(deadline)
-        except ServeError:
+        except ServeStartError:
             self.stop(signal.SIGKILL)
             raise
 
@@ -103,11 +103,11 @@ class ServeProcess:
             self.log_path.unlink(missing_ok=True)
         return code
 
-    def _failed(self, why: str) -> ServeError:
+    def _failed(self, why: str) -> ServeStartError:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        return ServeError(f"serve {why} (exit {self.proc.returncode}):\n{self.stderr()}")
+        return ServeStartError(f"serve {why} (exit {self.proc.returncode}):\n{self.stderr()}")
 
     def _read_url(self, deadline: float) -> str:
         # A thread, so that a server that never prints cannot block past the deadline.
