@@ -348,6 +348,21 @@ def test_file_prefixes_are_offered(root, files):
     assert values(root, SERVICE, INVOKE, "--custom-attributes", "") == []
 
 
+def test_workflow_paths_complete_as_files(root, files):
+    assert values(root, SERVICE, INVOKE, "--payload", "") == [
+        "my dir/",
+        "payload.json",
+        "requests/",
+    ]
+    assert values(root, SERVICE, INVOKE, "--download=requests/o") == [
+        "--download=requests/one.json"
+    ]
+    assert values(root, SERVICE, "batch", "--requests", "requests/") == [
+        "requests/one.json",
+        "requests/two.json",
+    ]
+
+
 def test_ca_bundle_completes_paths(root, files):
     assert values(root, "--ca-bundle", "pay") == ["payload.json"]
 
@@ -842,6 +857,11 @@ def test_bash_registers_the_function(shell_env, files):
         (f"{PROG} --profile d", ["default ", "dev "]),
         (f"{PROG} serve --data-dir m", ["my\\ dir/"]),
         (f"{PROG} completion ", ["bash ", "zsh ", "fish "]),
+        # issue 12 #5: the workflow options' values are file names
+        (f"{PROG} {SERVICE} {INVOKE} --payload pay", ["payload.json "]),
+        (f"{PROG} {SERVICE} {INVOKE} --download requests/t", ["requests/two.json "]),
+        (f"{PROG} {SERVICE} batch --requests req", ["requests/"]),
+        (f"{PROG} {SERVICE} wait --download my", ["my\\ dir/"]),
     ],
 )
 def test_bash_through_comp_words(shell_env, files, line, expected):
@@ -865,6 +885,7 @@ def test_bash_readline_inserts_the_completions(shell_env, files, serve):
             f"{PROG} --endpoint-url {serve.url} {SERVICE} {INVOKE} --endpoint-name al<TAB>",
             f"{PROG} ser<TAB>--data-d<TAB>req<TAB>",
             f"{PROG} --profile st<TAB>",
+            f"{PROG} {SERVICE} {INVOKE} --payload pay<TAB>",
         )
         + "exit\r"
     )
@@ -876,6 +897,7 @@ def test_bash_readline_inserts_the_completions(shell_env, files, serve):
         [PROG, "--endpoint-url", serve.url, SERVICE, INVOKE, "--endpoint-name", "alpha"],
         [PROG, "serve", "--data-dir", "requests/"],
         [PROG, "--profile", "staging"],
+        [PROG, SERVICE, INVOKE, "--payload", "payload.json"],
     ], shown
 
 
