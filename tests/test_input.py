@@ -116,10 +116,31 @@ def test_ambiguous_prefix(stub, aws_home):
 
 
 def test_unknown_options_listed_with_their_values(stub, aws_home):
+    # As AWS CLI 2.36.7 lists them: the first plain word is its operation parser's optional
+    # "help" positional, reported last.
     result = call(stub, aws_home, "--endpoint-name", "e", "--foo", "bar", "--baz")
     assert_refused(
-        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: --foo, bar, --baz\n"
+        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: --foo, --baz, bar\n"
     )
+    result = call(stub, aws_home, "--endpoint-name", "e", "y", "--body", "b", "x")
+    assert_refused(result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x, y\n")
+
+
+def test_dashdash_as_the_aws_cli_reads_it(stub, aws_home):
+    """The operation's "help" positional takes the first "--" (and one word with it)."""
+    line = [*OP, "--endpoint-url", stub.url, "--endpoint-name", "e", "--"]
+    result = run_cli([*line, "--endpoint-url", "x"], aws_home)
+    assert_refused(
+        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x, --endpoint-url\n"
+    )
+    result = run_cli([*line, "x"], aws_home)
+    assert_refused(result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x\n")
+
+
+def test_help_as_the_first_plain_word_shows_the_operation_help(aws_home):
+    result = run_cli([*OP, "--endpoint-name", "e", "help"], aws_home)
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("NAME\n      invoke-endpoint-async")
 
 
 def test_missing_value_at_the_end(stub, aws_home):
