@@ -15,6 +15,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
 from urllib.parse import unquote, urlsplit
@@ -26,6 +27,7 @@ from sagemaker_async.local.runtime.api import InvokeError, RuntimeApi
 from sagemaker_async.local.s3.api import S3Api
 
 STATUS_PATH = "/_status"
+PAGE_PATHS = ("/_dashboard", "/_sns/")  # answered by App.pages (local/http/dashboard.py)
 MAX_RUNTIME_BODY = 16 * 1024 * 1024  # read (to verify the signature) then refuse over 128000
 DRAIN_LIMIT = 1024 * 1024
 _RUNTIME_PATH = re.compile(r"^/endpoints/([^/]+)/async-invocations$")
@@ -88,6 +90,7 @@ class App:
         self.runtime = runtime
         self.credentials = credentials
         self.status = status  # () -> dict
+        self.pages: Callable[[Request], Response] | None = None  # for PAGE_PATHS
         self.accepting = True
         self._inflight = 0
         self._idle = threading.Condition()
@@ -117,6 +120,8 @@ class App:
         path = req.raw_path
         if req.host_bucket is None and path.rstrip("/") == STATUS_PATH:
             return self.status_page(req)
+        if req.host_bucket is None and self.pages and path.startswith(PAGE_PATHS):
+            return self.pages(req)
         service = sigv4.scope_service(req.headers, req.raw_query)
         if service == "sagemaker" or (
             service is None and req.host_bucket is None and _RUNTIME_PATH.match(path)
