@@ -190,34 +190,34 @@ class PythonModel:
             return
         self.context.log.write(
             f"{self.context.endpoint} {request.inference_id} python:{self.spec} raised "
-            f"{format_traceback(exc)}"
+            f"{type(exc).__qualname__}:\n{format_traceback(exc)}"
         )
 
 
 def format_traceback(exc: BaseException) -> str:
-    """The exception's type and stack (chained ones too), without exception messages.
+    """The traceback as Python prints it (chained exceptions first), without the messages.
 
     Messages are left out because they often quote the payload (``int(b'...')``,
     ``KeyError('...')``); the failure object, which only signed clients can read, has it.
     """
-    parts: list[str] = []
-    seen: set[int] = set()
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        frames = traceback.extract_tb(_skip_own_frames(current.__traceback__))
-        block = [type(current).__qualname__ + " (message in the failure object)"]
-        block += [line.rstrip("\n") for line in traceback.format_list(frames)]
-        parts.append("\n".join(block))
+    while current is not None and current not in chain:
+        chain.append(current)
         if current.__cause__ is not None:
             current = current.__cause__
-            parts.append("  which was caused by")
         elif current.__context__ is not None and not current.__suppress_context__:
             current = current.__context__
-            parts.append("  which happened while handling")
         else:
             current = None
-    return "\n".join(parts)
+    blocks = []
+    for item in reversed(chain):
+        frames = traceback.extract_tb(_skip_own_frames(item.__traceback__))
+        lines = ["Traceback (most recent call last):"]
+        lines += [line.rstrip("\n") for line in traceback.format_list(frames)]
+        lines.append(f"{type(item).__qualname__}: (message not logged: it may quote the payload)")
+        blocks.append("\n".join(lines))
+    return "\n\nthen:\n".join(blocks)
 
 
 def _skip_own_frames(tb: TracebackType | None) -> TracebackType | None:
@@ -310,6 +310,8 @@ class HttpModel:
                 self._drop()
                 message = f"cannot reach model at {self.url}: {exc}".encode()
                 if isinstance(exc, ConnectionRefusedError):
+                    if attempt == 2:  # it closed the first connection and is gone now
+                        raise ConnectionLost(502, b"model server closed the connection") from None
                     raise ModelUnreachable(502, message) from None
                 raise ModelError(502, message) from None
         content_type = response.getheader("Content-Type") or "application/octet-stream"
