@@ -21,6 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: waits on retries with backoff, refused connections or read timeouts "
         "(deselect with -m 'not slow')",
     )
+    config.addinivalue_line(
+        "markers", "browser: drives a real headless Chromium (select with -m browser)"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -143,7 +143,7 @@ def render_dashboard(status: dict, activity: Activity, refresh: int = REFRESH_SE
         latency = item["latency_ms"]
         recent_rows.append(
             f'<tr class="{_e(item["status"])}">'
-            + _cell(item["time"])
+            + _cell(item["time"][11:23])  # HH:MM:SS.mmm of the ISO time
             + _cell(item["endpoint"])
             + f"<td><code>{_e(item['inference_id'])}</code></td>"
             + _cell(item["status"])
@@ -160,7 +160,7 @@ def render_dashboard(status: dict, activity: Activity, refresh: int = REFRESH_SE
 <body>
 <h1>sagemaker-async serve</h1>
 <p><code>{_e(status.get("Url"))}</code> · data <code>{_e(status.get("DataDir"))}</code>
- · <small>refreshes every {int(refresh)} s · generated {_e(time.strftime("%H:%M:%S"))}</small></p>
+ · <small>refreshes every {int(refresh)} s · generated {_e(time.strftime("%H:%M:%S", time.gmtime()))} UTC</small></p>
 <h2>Endpoints</h2>
 <table id="endpoints"><thead><tr><th>Endpoint</th><th>Model</th><th>Model server</th>
 <th>Backlog</th><th>In progress</th><th>Completed</th><th>Failed</th><th>Expired</th>
