@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ACCESS_KEY, REGION, REPO, SECRET_KEY, serve_env
+from helpers import write_shell_wrapper
 
 EXAMPLE = REPO / "examples" / "model_server.py"
 COMMAND = "m=command:python examples/model_server.py"
@@ -267,3 +268,29 @@ def test_docker_model_needs_docker_on_path(project):
     )
     assert result.returncode == 252
     assert "docker is not on PATH" in result.stderr.decode()
+
+
+def test_the_worked_example_in_the_docs_runs_as_written(project):
+    page = (REPO / "docs" / "local-endpoint.md").read_text()
+    section = page.split("### Worked example", 1)[1]
+    script = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    bin_dir = write_shell_wrapper(project)
+    env = serve_env(project, path_env(project))
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        env=env,
+        cwd=project,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    out = result.stdout.decode()
+    answer = {"bytes": 36, "words": 5, "content_type": "application/json"}
+    assert json.loads(out.splitlines()[0]) == answer
+    assert "failed as expected: exit 3" in out
+    assert b'{"message": "bad input", "status": "error"}' in result.stderr
+    assert "[m stdout] model_server: listening on 127.0.0.1:" in out
+    assert '[m stderr] model_server: "POST /invocations HTTP/1.1" 200 -' in out

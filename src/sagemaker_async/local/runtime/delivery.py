@@ -18,6 +18,7 @@ is three retries 20 s apart; shorter here so tests and people do not wait).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import json
@@ -173,7 +174,8 @@ class Delivery:
     def stop(self, timeout: float = 5.0) -> None:
         """Deliver what is queued (first attempts only) for up to ``timeout`` s, then stop."""
         self._stop.set()
-        self._queue.put(None)
+        with contextlib.suppress(queue.Full):  # busy with a full queue: it dies with the process
+            self._queue.put(None, timeout=1.0)
         self._thread.join(timeout)
 
     def status(self) -> dict:
