@@ -138,8 +138,26 @@ def test_shutdown_sends_sigterm_then_sigkill_after_grace(start_serve, project):
     pid = model_server(server)["Pid"]
     assert server.stop() == 0
     assert "[m stdout] ignoring SIGTERM" in server.stderr()
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert not running(pid)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting for its parent is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_a_killed_serve_leaves_no_model_server_behind(start_serve, project):
+    server = start_serve("--endpoint", COMMAND, cwd=project, env=path_env(project))
+    pid = model_server(server)["Pid"]
+    assert running(pid)
+    server.proc.kill()  # SIGKILL: serve cannot clean up
+    server.proc.wait()
+    poll(lambda: not running(pid), what="the model server to exit with serve")
 
 
 def test_a_server_that_exits_at_start_stops_serve_with_its_stderr(project):

@@ -21,6 +21,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -51,6 +52,28 @@ STARTING = "Starting"
 HEALTHY = "Healthy"
 RESTARTING = "Restarting"
 STOPPED = "Stopped"
+
+
+# Runs first in the child: on Linux, ask for SIGTERM when serve dies (even by SIGKILL, which
+# serve cannot catch), then become the model server (exec keeps the request). A launcher rather
+# than preexec_fn, which is unsafe in a process with threads.
+LAUNCHER = """
+import os, signal, sys
+if sys.platform.startswith("linux"):
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != int(sys.argv[1]):
+            os._exit(1)  # serve died before prctl
+    except Exception:
+        pass
+try:
+    os.execvp(sys.argv[2], sys.argv[2:])
+except OSError as exc:
+    sys.stderr.write(f"cannot run {sys.argv[2]}: {exc}\\n")
+    os._exit(127)
+"""
 
 
 class ContainerStartError(Exception):
@@ -165,7 +188,7 @@ class ContainerModel:
         command = self._command(port)
         try:
             proc = subprocess.Popen(
-                command,
+                [sys.executable, "-c", LAUNCHER, str(os.getpid()), *command],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
