@@ -110,6 +110,16 @@ def notifications(server) -> dict:
         return json.load(response)["Notifications"]
 
 
+def wait_for_counts(server, condition, timeout: float = 10.0) -> dict:
+    """Poll /_status until ``condition(Notifications)`` holds (the counters follow the POSTs)."""
+    end = time.monotonic() + timeout
+    while True:
+        status = notifications(server)
+        if condition(status) or time.monotonic() > end:
+            return status
+        time.sleep(0.05)
+
+
 def events_on_disk(server) -> dict[str, dict]:
     lines = (server.data_dir / "notifications.jsonl").read_text().splitlines()
     return {json.loads(line)["inferenceId"]: json.loads(line) for line in lines}
@@ -163,7 +173,7 @@ def test_success_and_error_notifications_arrive_as_sns_http_deliveries(start_ser
     assert json.loads(failed["Message"]) == on_disk["bad-1"]
     assert json.loads(failed["Message"])["invocationStatus"] == "Failed"
 
-    status = notifications(server)
+    status = wait_for_counts(server, lambda s: s["Delivered"] == 2)
     assert (status["Delivered"], status["Failed"], status["Retried"]) == (2, 0, 0)
     # The envelope's URLs lead to serve itself, which says it does not implement them.
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -182,10 +192,7 @@ def test_a_failed_delivery_is_retried_with_the_same_message_id(start_serve, subs
     # Two subscriptions: each gets its own message; the first failed and came again.
     assert first["MessageId"] == third["MessageId"] != second["MessageId"]
     assert posts[0]["path"] == posts[2]["path"]
-    end = time.monotonic() + 10
-    while notifications(server)["Delivered"] < 2 and time.monotonic() < end:
-        time.sleep(0.05)
-    status = notifications(server)
+    status = wait_for_counts(server, lambda s: s["Delivered"] == 2)
     assert (status["Delivered"], status["Retried"], status["Failed"]) == (2, 1, 0)
     assert "retry 1 of 3 in 1 s" in server.stderr()
 
@@ -198,10 +205,7 @@ def test_an_unreachable_subscriber_is_given_up_after_retries(start_serve):
     server = start_serve("--notify-error", f"http://127.0.0.1:{port}/")
     runtime = server.client("sagemaker-runtime")
     runtime.invoke_endpoint_async(EndpointName="echo", Body=b"x", CustomAttributes="fail=no")
-    end = time.monotonic() + 30
-    while notifications(server)["Failed"] < 1 and time.monotonic() < end:
-        time.sleep(0.1)
-    status = notifications(server)
+    status = wait_for_counts(server, lambda s: s["Failed"] == 1, timeout=30)
     assert (status["Failed"], status["Retried"], status["Delivered"]) == (1, 3, 0)
     assert "not delivered after 4 attempt(s)" in server.stderr()
     # The inference itself was not held up: it is done and counted.

@@ -171,6 +171,7 @@ class ContainerModel:
         self._terminate(grace)
         if self._supervisor is not None:
             self._supervisor.join(5.0)
+            self._terminate(grace)  # one it may have launched while we were stopping it
         self.state = STOPPED
 
     def _command(self, port: int) -> list[str]:
@@ -289,9 +290,9 @@ class ContainerModel:
                     self._await_healthy(self.context.startup_timeout)
                     break
                 except ContainerStartError as exc:
+                    self._terminate(grace=2.0)
                     if self._stopping.is_set():
                         return
-                    self._terminate(grace=2.0)
                     self.context.log.write(
                         f"ERROR endpoint {self.context.endpoint}: restart failed: {exc}; "
                         f"retrying in {backoff:g} s"
