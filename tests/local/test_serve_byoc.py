@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,9 @@ def test_command_model_serves_fails_in_flight_when_killed_and_restarts(start_ser
         what="the restart",
     )
     assert restarted["Pid"] != first["Pid"] and restarted["LastExit"] == "killed by SIGKILL"
+    with urllib.request.urlopen(server.url + "/_dashboard", timeout=5) as response:
+        page = response.read().decode()
+    assert f"Healthy (pid {restarted['Pid']}, restarts 1); last exit: killed by SIGKILL" in page
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err.decode()
     assert json.loads(out)["words"] == 1

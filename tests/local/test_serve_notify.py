@@ -175,6 +175,10 @@ def test_success_and_error_notifications_arrive_as_sns_http_deliveries(start_ser
 
     status = wait_for_counts(server, lambda s: s["Delivered"] == 2)
     assert (status["Delivered"], status["Failed"], status["Retried"]) == (2, 0, 0)
+    with urllib.request.urlopen(server.url + "/_dashboard", timeout=5) as response:
+        page = response.read().decode()
+    assert '<span data-field="notify-delivered">2</span>' in page
+    assert f"<code>{success.url}/hooks/ok?x=1</code>" in page
     # The envelope's URLs lead to serve itself, which says it does not implement them.
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(ok["UnsubscribeURL"], timeout=5)
