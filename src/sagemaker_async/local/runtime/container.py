@@ -239,9 +239,10 @@ class ContainerModel:
             if self._http.ping(PING_TIMEOUT):
                 break
             if time.monotonic() >= end:
+                where = "port 8080 in the container" if self.docker else "SAGEMAKER_BIND_TO_PORT"
                 raise ContainerStartError(
                     f"the model server did not answer GET /ping with 200 within "
-                    f"{timeout:g} s (--startup-timeout){self._tail()}"
+                    f"{timeout:g} s (--startup-timeout; does it listen on {where}?){self._tail()}"
                 )
             if self.context.stop.wait(PING_INTERVAL) or self._stopping.is_set():
                 raise ContainerStartError("serve is stopping")
