@@ -14,12 +14,7 @@ import uuid
 from pathlib import Path
 
 from sagemaker_async.errors import ExitCode
-from sagemaker_async.local.config import (
-    ACCOUNT_ID,
-    ServeConfig,
-    ServeError,
-    resolve_credentials,
-)
+from sagemaker_async.local.config import ACCOUNT_ID, ServeConfig, ServeError, resolve_credentials
 from sagemaker_async.local.http.dashboard import Activity, make_pages
 from sagemaker_async.local.http.server import STATUS_PATH, App, Server
 from sagemaker_async.local.runtime.api import RuntimeApi
