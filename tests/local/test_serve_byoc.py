@@ -126,8 +126,10 @@ def test_command_model_serves_fails_in_flight_when_killed_and_restarts(start_ser
 
 def test_shutdown_sends_sigterm_then_sigkill_after_grace(start_serve, project):
     (project / "stubborn.py").write_text(
-        "import importlib.util, os, signal\n"
+        "import importlib.util, json, os, signal\n"
         "from http.server import ThreadingHTTPServer\n"
+        "env = {k: v for k, v in os.environ.items() if k.startswith('SAGEMAKER_')}\n"
+        "open('seen-env.json', 'w').write(json.dumps(env))\n"
         "signal.signal(signal.SIGTERM, lambda *a: print('ignoring SIGTERM', flush=True))\n"
         "spec = importlib.util.spec_from_file_location('ms', 'examples/model_server.py')\n"
         "ms = importlib.util.module_from_spec(spec)\n"
@@ -143,7 +145,12 @@ def test_shutdown_sends_sigterm_then_sigkill_after_grace(start_serve, project):
         cwd=project,
         env=path_env(project),
     )
-    pid = model_server(server)["Pid"]
+    pid, port = model_server(server)["Pid"], model_server(server)["Port"]
+    # Started as SageMaker starts a container, in serve's current directory.
+    assert json.loads((project / "seen-env.json").read_text()) == {
+        "SAGEMAKER_BIND_TO_PORT": str(port),
+        "SAGEMAKER_SAFE_PORT_RANGE": "20000-20999",
+    }
     assert server.stop() == 0
     assert "[m stdout] ignoring SIGTERM" in server.stderr()
     assert not running(pid)
