@@ -40,23 +40,12 @@ class Activity:
         self._finished: deque[tuple[float, str]] = deque()  # (monotonic time, endpoint)
 
     def record(self, event: dict) -> None:
-        received = _parse_iso(event.get("receivedTime", ""))
-        finished = _parse_iso(event.get("eventTime", ""))
-        latency = None
-        if received is not None and finished is not None:
-            latency = max(0.0, (finished - received) * 1000)
-        entry = {
-            "time": event.get("eventTime", ""),
-            "endpoint": event.get("requestParameters", {}).get("endpointName", ""),
-            "inference_id": event.get("inferenceId", ""),
-            "status": event.get("invocationStatus", ""),
-            "latency_ms": latency,
-            "reason": event.get("failureReason", ""),
-        }
+        """Called on a worker thread for each event: keep it cheap (parse when rendering)."""
+        endpoint = event.get("requestParameters", {}).get("endpointName", "")
         now = time.monotonic()
         with self._lock:
-            self._recent.appendleft(entry)
-            self._finished.append((now, entry["endpoint"]))
+            self._recent.appendleft(event)
+            self._finished.append((now, endpoint))
             self._trim(now)
 
     def _trim(self, now: float) -> None:
@@ -70,7 +59,25 @@ class Activity:
             per_endpoint: dict[str, int] = {}
             for _, endpoint in self._finished:
                 per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
-            return list(self._recent), per_endpoint
+            events = list(self._recent)
+        return [_summary(event) for event in events], per_endpoint
+
+
+def _summary(event: dict) -> dict:
+    """What the page shows of an event: never the locations or content types."""
+    received = _parse_iso(event.get("receivedTime", ""))
+    finished = _parse_iso(event.get("eventTime", ""))
+    latency = None
+    if received is not None and finished is not None:
+        latency = max(0.0, (finished - received) * 1000)
+    return {
+        "time": event.get("eventTime", ""),
+        "endpoint": event.get("requestParameters", {}).get("endpointName", ""),
+        "inference_id": event.get("inferenceId", ""),
+        "status": event.get("invocationStatus", ""),
+        "latency_ms": latency,
+        "reason": event.get("failureReason", ""),
+    }
 
 
 def _e(value: object) -> str:
