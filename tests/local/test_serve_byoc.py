@@ -101,7 +101,7 @@ def test_command_model_serves_fails_in_flight_when_killed_and_restarts(start_ser
     os.kill(first["Pid"], signal.SIGKILL)
     out, err = slow.communicate(timeout=60)
     assert slow.returncode == 3, err.decode()
-    assert b"killed by SIGKILL during the invocation" in err
+    assert b"model server of endpoint m stopped (killed by SIGKILL) during the invocation" in err
 
     # A request sent while it restarts waits for the new process instead of failing.
     waiting = invoke_wait(server.url, project, b"patient")
@@ -116,7 +116,7 @@ def test_command_model_serves_fails_in_flight_when_killed_and_restarts(start_ser
     out, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 0, err.decode()
     assert json.loads(out)["words"] == 1
-    assert "killed by SIGKILL; restarting in 1 s" in server.stderr()
+    assert "stopped (killed by SIGKILL); restarting in 1 s" in server.stderr()
     # (The counts follow the objects the CLI waited for by a moment: poll.)
     poll(
         lambda: (server.status()["m"]["Failed"], server.status()["m"]["Completed"]) == (1, 2),

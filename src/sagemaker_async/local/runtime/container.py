@@ -32,7 +32,6 @@ from sagemaker_async.local.runtime.models import (
     InferenceRequest,
     InferenceResponse,
     Interrupted,
-    InvocationTimeout,
     ModelError,
     ModelSpecError,
     ModelUnreachable,
@@ -279,7 +278,7 @@ class ContainerModel:
                 backoff = FIRST_BACKOFF
             self.context.log.write(
                 f"ERROR endpoint {self.context.endpoint}: model server (pid {proc.pid}) "
-                f"{self.last_exit}; restarting in {backoff:g} s"
+                f"stopped ({self.last_exit}); restarting in {backoff:g} s"
             )
             while not self._stopping.is_set():
                 if self._stopping.wait(backoff):
@@ -348,11 +347,9 @@ class ContainerModel:
                     assert self.context is not None
                     reason = (
                         f"the model server of endpoint {self.context.endpoint} "
-                        f"{self.last_exit} during the invocation; it is being restarted"
+                        f"stopped ({self.last_exit}) during the invocation; it is being restarted"
                     )
                     raise ModelError(502, reason.encode()) from None
-                raise
-            except InvocationTimeout:
                 raise
 
     def _died(self, generation: int, wait: float = 2.0) -> bool:
