@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -195,6 +196,44 @@ def test_a_server_that_never_gets_healthy_stops_serve(project):
         "did not answer GET /ping with 200 within 1 s (--startup-timeout; does it listen" in stderr
     )
     assert "warming up" in stderr
+
+
+def test_ctrl_c_while_the_model_server_starts_stops_serve_cleanly(project):
+    command = 'm=command:python -c "import time; time.sleep(60)"'
+    env = serve_env(
+        project,
+        {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, **path_env(project)},
+    )
+    log = project / "serve.log"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sagemaker_async.local",
+                "--port",
+                "0",
+                "--data-dir",
+                str(project / "data"),
+                "--endpoint",
+                command,
+            ],
+            env=env,
+            cwd=project,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+        started = poll(
+            lambda: re.search(r"\(pid (\d+), SAGEMAKER_BIND_TO_PORT", log.read_text()),
+            what="the model server to start",
+        )
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        assert proc.stdout.read() == b""  # no URL: it never served
+        proc.stdout.close()
+    assert log.read_text().rstrip().endswith("stopped")
+    assert not running(int(started.group(1)))
 
 
 @pytest.mark.parametrize(
