@@ -291,8 +291,8 @@ class ContainerModel:
                     break
                 except ContainerStartError as exc:
                     self._terminate(grace=2.0)
-                    if self._stopping.is_set():
-                        return
+                    if self._stopping.is_set() or self.context.stop.is_set():
+                        return  # serve is stopping: no more restarts
                     self.context.log.write(
                         f"ERROR endpoint {self.context.endpoint}: restart failed: {exc}; "
                         f"retrying in {backoff:g} s"
