@@ -129,7 +129,7 @@ def check_sns_notification(post: dict, topic_suffix: str) -> dict:
     """The POST is an SNS HTTP Notification; returns the envelope."""
     headers = post["headers"]
     envelope = json.loads(post["body"])
-    assert set(envelope) == ENVELOPE_KEYS  # no Subject: SageMaker publishes none
+    assert set(envelope) == ENVELOPE_KEYS  # Subject is optional; none is published here
     assert envelope["Type"] == "Notification" == headers["x-amz-sns-message-type"]
     assert str(uuid.UUID(envelope["MessageId"])) == envelope["MessageId"]
     assert headers["x-amz-sns-message-id"] == envelope["MessageId"]

@@ -204,6 +204,12 @@ class Delivery:
                 event = None
             else:
                 if event is None:
+                    if self._retries:
+                        self.log.write(
+                            f"WARNING {len(self._retries)} notification(s) waiting for a retry "
+                            "were not delivered before serve stopped; they are in "
+                            "notifications.jsonl"
+                        )
                     return
                 for pending in self._fan_out(event):
                     self._attempt(pending)
