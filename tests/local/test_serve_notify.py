@@ -46,9 +46,11 @@ ENVELOPE_KEYS = {
 class Subscriber:
     """A loopback HTTP server recording POSTs; answers ``fail_first`` of them with 500."""
 
-    def __init__(self, fail_first: int = 0):
+    def __init__(self, fail_first: int = 0, hang: bool = False):
         self.received: list[dict] = []
         self.fail_first = fail_first
+        self.hang = hang  # hold every answer until close()
+        self.released = threading.Event()
         self.lock = threading.Lock()
         outer = self
 
@@ -69,6 +71,8 @@ class Subscriber:
                         }
                     )
                     status = 500 if len(outer.received) <= outer.fail_first else 200
+                if outer.hang:
+                    outer.released.wait(60)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -88,6 +92,7 @@ class Subscriber:
         raise AssertionError(f"{count} POSTs expected, got {len(self.received)}")
 
     def close(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -96,8 +101,8 @@ class Subscriber:
 def subscriber() -> Iterator:
     made: list[Subscriber] = []
 
-    def make(fail_first: int = 0) -> Subscriber:
-        made.append(Subscriber(fail_first))
+    def make(fail_first: int = 0, hang: bool = False) -> Subscriber:
+        made.append(Subscriber(fail_first, hang))
         return made[-1]
 
     yield make
@@ -199,6 +204,20 @@ def test_a_failed_delivery_is_retried_with_the_same_message_id(start_serve, subs
     status = wait_for_counts(server, lambda s: s["Delivered"] == 2)
     assert (status["Delivered"], status["Retried"], status["Failed"]) == (2, 1, 0)
     assert "retry 1 of 3 in 1 s" in server.stderr()
+
+
+def test_a_subscriber_that_never_answers_does_not_hold_up_inferences(start_serve, subscriber):
+    stuck = subscriber(hang=True)
+    server = start_serve("--notify-success", stuck.url, "--workers", "1")
+    runtime = server.client("sagemaker-runtime")
+    for _ in range(5):
+        runtime.invoke_endpoint_async(EndpointName="echo", Body=b"x")
+    stuck.wait_for(1)  # the first POST is being held
+    # With one worker, waiting on that POST would hold the four others for 15 s each.
+    entry = server.wait_idle("echo", timeout=10)
+    assert entry["Completed"] == 5
+    status = notifications(server)
+    assert status["Delivered"] == 0 and status["Pending"] == 4
 
 
 @pytest.mark.slow
