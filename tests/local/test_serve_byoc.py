@@ -242,6 +242,7 @@ def test_ctrl_c_while_the_model_server_starts_stops_serve_cleanly(project):
         ("m=command:", "command model must be command:CMD"),
         ("m=command:no-such-program-here --x", "command not found: no-such-program-here"),
         ("m=command:python 'unbalanced", "cannot split command"),
+        ("m=command:MODEL=x python s.py", "is not run by a shell: set variables with `env"),
     ],
 )
 def test_bad_command_specs_are_usage_errors(project, spec, message):

@@ -132,7 +132,10 @@ class ContainerModel:
         if not argv:
             raise ModelSpecError("command model must be command:CMD with a command")
         if shutil.which(argv[0]) is None:
-            raise ModelSpecError(f"command not found: {argv[0]}")
+            hint = ""
+            if "=" in argv[0]:
+                hint = " (CMD is not run by a shell: set variables with `env NAME=VALUE CMD`)"
+            raise ModelSpecError(f"command not found: {argv[0]}{hint}")
         return cls(spec, argv, docker=False)
 
     # -- what the endpoint status shows ----------------------------------------------------
