@@ -191,6 +191,22 @@ def test_success_and_error_notifications_arrive_as_sns_http_deliveries(start_ser
     assert refused.value.code == 501
 
 
+def test_expired_requests_go_to_the_error_topic(start_serve, subscriber):
+    success, error = subscriber(), subscriber()
+    server = start_serve(
+        "--workers", "1", "--max-ttl", "1",
+        "--notify-success", success.url, "--notify-error", error.url,
+    )  # fmt: skip
+    runtime = server.client("sagemaker-runtime")
+    runtime.invoke_endpoint_async(EndpointName="echo", Body=b"a", CustomAttributes="sleep=2")
+    runtime.invoke_endpoint_async(EndpointName="echo", Body=b"b", InferenceId="too-late")
+    [expired] = error.wait_for(1)
+    message = json.loads(check_sns_notification(expired, "error")["Message"])
+    assert (message["inferenceId"], message["invocationStatus"]) == ("too-late", "Expired")
+    [completed] = success.wait_for(1)
+    assert json.loads(json.loads(completed["body"])["Message"])["invocationStatus"] == "Completed"
+
+
 def test_a_failed_delivery_is_retried_with_the_same_message_id(start_serve, subscriber):
     flaky = subscriber(fail_first=1)
     server = start_serve("--notify-success", flaky.url, "--notify-success", flaky.url + "/b")
