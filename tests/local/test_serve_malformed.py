@@ -63,9 +63,7 @@ def test_a_declared_gigabyte_is_refused_before_any_byte_is_read(shared_serve):
     )
     SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
     signed = {k: v for k, v in request.headers.items() if k != "Content-Length"}
-    status, _, body = declared_only(
-        shared_serve.url, "/declared/big", 6 * 1024**3, signed, "PUT"
-    )
+    status, _, body = declared_only(shared_serve.url, "/declared/big", 6 * 1024**3, signed, "PUT")
     assert status == 400 and b"<Code>EntityTooLarge</Code>" in body
 
 
@@ -102,7 +100,9 @@ def test_oversized_runtime_body_is_refused_and_not_queued(shared_serve):
         shared_serve.url,
         "/endpoints/echo/async-invocations",
         17 * 1024 * 1024,
-        {"Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/sagemaker/aws4_request"},
+        {
+            "Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/sagemaker/aws4_request"
+        },
     )
     assert status == 413
     assert body == b'{"message": "HTTP content length exceeded 5246976 bytes."}'
