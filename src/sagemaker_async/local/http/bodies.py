@@ -67,6 +67,10 @@ class LengthReader(_Started):
         self.length = length
         self.remaining = length
 
+    @property
+    def complete(self) -> bool:
+        return self.remaining <= 0
+
     def read(self, size: int = -1) -> bytes:
         if self.remaining <= 0:
             return b""
@@ -100,6 +104,10 @@ class ChunkedReader(_Started):
         super().__init__(rfile, on_start)
         self.left = 0
         self.done = False
+
+    @property
+    def complete(self) -> bool:
+        return self.done
 
     def _next_chunk(self) -> None:
         line = self._raw_readline(MAX_CHUNK_HEADER)

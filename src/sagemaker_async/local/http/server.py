@@ -33,7 +33,9 @@ from sagemaker_async.local.s3.api import S3Api
 STATUS_PATH = "/_status"
 # The service's front door refuses larger requests outright (413, before authentication).
 MAX_RUNTIME_BODY = 5246976
-DRAIN_LIMIT = 1024 * 1024
+SMALL_ANSWER = 64 * 1024
+LINGER_SECONDS = 2.0
+DRAIN_LIMIT = 8 * 1024 * 1024  # read and dropped (never kept) so a refused client sees the answer
 _RUNTIME_PATH = re.compile(r"^/endpoints/([^/]+)/async-invocations$")
 _SYNC_PATH = re.compile(r"^/endpoints/([^/]+)/invocations(-response-stream)?$")
 
@@ -342,16 +344,39 @@ class Handler(BaseHTTPRequestHandler):
             )
         finally:
             app.leave()
-        if not response.close and req.body is not None:
-            if self._expect_continue and not req.body.started:
-                response.close = True  # the client waits for 100 Continue: never read it
-            else:
-                try:
-                    if not req.body.drain(DRAIN_LIMIT):
-                        response.close = True
-                except (BodyError, OSError):
-                    response.close = True
+        linger = req.body is not None and response.close and not req.body.complete
+        unread = req.body is not None and not response.close
+        if unread and self._expect_continue and not req.body.started:
+            response.close = True  # the client waits for 100 Continue: never read the body
+            unread = linger = False
+        if unread and (response.stream is not None or len(response.body) > SMALL_ANSWER):
+            unread = False  # a large answer could block on a client still sending: drain first
+            if not self._drain(req):
+                response.close = True
         self._write(response)
+        # A small answer goes first: a refused client reads it as soon as it has sent its
+        # body (which is dropped, never kept), and the connection stays usable.
+        if unread and not self.close_connection and not self._drain(req):
+            self.close_connection = True
+        if linger:
+            self._linger()
+
+    def _linger(self) -> None:
+        """After refusing a body unread, read and drop what the client still sends for a
+        moment before closing, so that it gets to read the answer instead of a reset."""
+        end = time.monotonic() + LINGER_SECONDS
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            while time.monotonic() < end and self.connection.recv(1 << 16):
+                pass
+
+    def _drain(self, req: Request) -> bool:
+        try:
+            return req.body.drain(DRAIN_LIMIT)
+        except (BodyError, OSError):
+            return False
 
     def _write(self, response: Response) -> None:
         try:
