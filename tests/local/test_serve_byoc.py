@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACCESS_KEY, REGION, REPO, SECRET_KEY, serve_env
-from helpers import write_shell_wrapper
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, serve_env
+from helpers import REPO, write_shell_wrapper
 
 EXAMPLE = REPO / "examples" / "model_server.py"
 COMMAND = "m=command:python examples/model_server.py"
