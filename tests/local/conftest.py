@@ -4,8 +4,11 @@ with its own data directory and a clean AWS environment, plus botocore clients p
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -25,8 +28,12 @@ __all__ = ["BUCKET", "REGION", "split_s3"]  # re-exported for the tests here
 class Serve(serving.Serve):
     """One serve process whose clients sign with this folder's keys."""
 
-    def __init__(self, data_dir: Path, args: Sequence[str], env: dict[str, str], cwd: Path):
-        super().__init__(data_dir, args, key=ACCESS_KEY, secret=SECRET_KEY, env=env, cwd=cwd)
+    def __init__(
+        self, data_dir: Path, args: Sequence[str], env: dict[str, str], cwd: Path, **popen: Any
+    ):
+        super().__init__(
+            data_dir, args, key=ACCESS_KEY, secret=SECRET_KEY, env=env, cwd=cwd, **popen
+        )
 
 
 def serve_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -37,6 +44,22 @@ def serve_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
         AWS_CONFIG_FILE=str(tmp / "aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp / "aws-credentials"),
         **(extra or {}),
+    )
+
+
+def run_serve(
+    folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m sagemaker_async.local --data-dir folder/data ARGS`` run to its end (for
+    start-ups that must fail), in ``folder``, with :func:`serve_env` plus ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "sagemaker_async.local", "--data-dir", str(folder / "data"), *args],
+        env=serve_env(folder, env),
+        cwd=folder,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
@@ -34,7 +35,7 @@ class ServeProcess:
     """One running ``serve``: its ``url``, its ``proc`` and the ``log_path`` of its stderr.
 
     ``env`` is the child's whole environment (None: this process's); ``log_path`` None means a
-    temporary log, removed by :meth:`stop`.
+    temporary log, removed by :meth:`stop`; ``popen`` goes to :class:`subprocess.Popen`.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class ServeProcess:
         log_path: str | os.PathLike[str] | None = None,
         python: str = sys.executable,
         timeout: float = START_TIMEOUT,
+        **popen: Any,
     ):
         self._own_log = log_path is None
         if log_path is None:
@@ -61,6 +63,7 @@ class ServeProcess:
                 stderr=log,
                 env=None if env is None else dict(env),
                 cwd=cwd,
+                **popen,
             )
         try:
             deadline = time.monotonic() + timeout
