@@ -37,7 +37,7 @@ from sagemaker_async.workflow.payload import (
     plan_placement,
     submit,
 )
-from sagemaker_async.workflow.progress import Progress
+from sagemaker_async.workflow.progress import Progress, is_terminal
 from sagemaker_async.workflow.waiter import (
     COMPLETED,
     FAILED,
@@ -260,6 +260,7 @@ class Batch:
         self.wait_timeout = wait_timeout
         self.stdout = stdout
         self.progress = progress
+        self._shares_terminal = progress.enabled and is_terminal(stdout)  # type: ignore[arg-type]
         self.stopping = False
         self.tally = Tally()
         self.started = time.monotonic()
@@ -402,6 +403,8 @@ class Batch:
 
     def _finish(self, result: Result) -> None:
         self.tally.count(result)
+        if self._shares_terminal:  # the result line takes the status line's row
+            self.progress.clear()
         self.stdout.write(result.to_json().encode("utf-8") + b"\n")
         self.stdout.flush()
 
