@@ -280,8 +280,9 @@ def batch_options() -> list[Spec]:
             "--requests",
             required=True,
             metavar="PATH",
-            help="A JSON-lines file: one invoke document per line (API member names, as "
-            "--cli-input-json), plus an optional Payload: a local file path.",
+            help="A JSON-lines file (- for stdin, with --state): one invoke document per line "
+            "(API member names, as --cli-input-json), plus an optional Payload: a local file "
+            "path.",
         ),
         Spec(
             "--concurrency",
