@@ -114,3 +114,41 @@ def test_ctrl_c_at_any_moment_ends_with_every_known_result_and_the_summary(
         assert len(reported) + int(summary[1]) == LINES, f"{where}: {results}\n{stderr}"
         expected = {"skipped"} if resumed else {"submitted", "completed"}
         assert {result["Status"] for result in results} <= expected, where
+
+
+def test_a_second_ctrl_c_stops_waiting_for_calls_in_flight_and_says_so(
+    start_serve, aws_home, tmp_path
+):
+    server = start_serve("echo")
+    total = 600
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        "".join(json.dumps({"EndpointName": "echo", "Body": "aGk="}) + "\n" for _ in range(total))
+    )
+    state = Path(f"{requests}.state")
+    cli = [sys.executable, "-m", "sagemaker_async", "--endpoint-url", server.url, *BATCH]
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        proc = subprocess.Popen(
+            [*cli, "--requests", str(requests), "--wait"],
+            env={**aws_home, "PYTHONPATH": str(SRC)},
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while len(state_lines(state)) < 20 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(30)
+    stderr = (tmp_path / "err").read_text()
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+    summary = re.search(r"batch: interrupted; (\d+) requests not submitted", stderr)
+    assert summary, stderr
+    abandoned = re.search(r"(\d+) abandoned in flight", stderr)
+    results = [json.loads(line) for line in (tmp_path / "out").read_text().splitlines()]
+    reported = {result["Line"] for result in results}
+    assert len(reported) == len(results)
+    in_flight = int(abandoned[1]) if abandoned else 0
+    assert len(reported) + int(summary[1]) + in_flight == total

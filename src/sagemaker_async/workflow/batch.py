@@ -271,7 +271,9 @@ class Interrupts:
         try:
             yield
         finally:
-            if installed:
+            # Once interrupted, the way out is short: more Ctrl-Cs are counted, not raised
+            # (a KeyboardInterrupt now would add a stray line after the summary).
+            if installed and not self.stopping:
                 signal.signal(signal.SIGINT, previous)
 
 
