@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import pty
+import subprocess
+import sys
 
 import pytest
 import yaml
 
-from helpers import run_cli
+from helpers import SRC, run_cli
 
 from .support import BATCH, INVOKE, error_lines
 
@@ -115,5 +119,30 @@ def test_a_download_that_cannot_be_written_fails_before_sending(
     expected = f"--download {download}: " + message.format(tmp=tmp_path)
     assert error_lines(result.stderr) == [
         f"sagemaker-async: [ERROR]: An error occurred (ParamValidation): {expected}"
+    ]
+    assert stub.requests == []
+
+
+def test_requests_from_a_terminal_are_refused_instead_of_waiting_for_ctrl_d(
+    stub, aws_home, tmp_path
+):
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "sagemaker_async", "--endpoint-url", stub.url, *BATCH]
+            + ["--requests", "-", "--state", str(tmp_path / "state")],
+            env={**aws_home, "PYTHONPATH": str(SRC)},
+            stdin=follower,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert result.returncode == 252
+    assert error_lines(result.stderr) == [
+        "sagemaker-async: [ERROR]: An error occurred (ParamValidation): --requests -: stdin is "
+        "a terminal; pipe the requests in, or give a file."
     ]
     assert stub.requests == []

@@ -134,6 +134,10 @@ def read_requests(
     """The lines of ``path``, or of ``stdin`` for ``-`` (then Payload paths are relative to
     the current folder)."""
     if path == STDIN and stdin is not None:
+        if is_terminal(stdin):  # type: ignore[arg-type]
+            raise ParamValidationError(
+                "--requests -: stdin is a terminal; pipe the requests in, or give a file."
+            )
         data = stdin.read()
         base = os.getcwd()
     else:
@@ -244,10 +248,12 @@ class StateFile:
 class Interrupts:
     """Ctrl-C as flags the scheduler reads between steps (the handler only counts, so no
     step is cut in half): the first stops submitting, a second stops waiting for calls in
-    flight."""
+    flight. Before the first request, a second one also breaks out of a blocking step (a
+    pipe that never ends): nothing has been sent, so nothing is lost."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.before_any_request = True
 
     @property
     def stopping(self) -> bool:
@@ -263,6 +269,8 @@ class Interrupts:
 
         def on_interrupt(signum: int, frame: Any) -> None:
             self.count += 1
+            if self.count >= 2 and self.before_any_request:
+                raise KeyboardInterrupt
 
         try:
             previous, installed = signal.signal(signal.SIGINT, on_interrupt), True
@@ -363,6 +371,7 @@ class Batch:
 
     # the main thread
     def run(self, requests: list[Request], done: dict[int, dict[str, Any]]) -> Tally:
+        self.interrupts.before_any_request = False
         self.tally.requests = len(requests)
         self.started = time.monotonic()
         polls: list[tuple[float, int, Waiting]] = []
