@@ -146,3 +146,17 @@ def test_requests_from_a_terminal_are_refused_instead_of_waiting_for_ctrl_d(
         "a terminal; pipe the requests in, or give a file."
     ]
     assert stub.requests == []
+
+
+def test_wait_with_a_download_folder_that_is_missing_fails_before_polling(stub, aws_home, tmp_path):
+    result = run_cli(
+        ["--endpoint-url", stub.url, "sagemaker-runtime", "wait"]
+        + ["--output-location", "s3://bucket/out.json", "--download", f"{tmp_path}/missing/"],
+        aws_home,
+    )
+    assert result.returncode == 252
+    assert error_lines(result.stderr) == [
+        "sagemaker-async: [ERROR]: An error occurred (ParamValidation): --download "
+        f"{tmp_path}/missing/: expected a file name, not a folder"
+    ]
+    assert stub.requests == []
