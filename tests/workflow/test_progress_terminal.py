@@ -189,3 +189,15 @@ def test_batch_results_scroll_above_one_progress_line_that_then_goes(
     assert sorted(r["Line"] for r in results) == [1, 2, 3, 4]
     assert {r["Status"] for r in results} == {"completed"}
     assert [line.split(":")[0] for line in lines[4:]] == ["batch", "batch"]  # the summary
+
+
+def test_columns_in_the_environment_wins_over_the_terminal_size(aws_home, serve, tmp_path):
+    payload = tmp_path / "in.json"
+    payload.write_bytes(b"{}")
+    args = ["--endpoint-url", serve.url, *INVOKE, "--endpoint-name", "slow"]
+    args += ["--payload", str(payload), "--custom-attributes", "sleep=1", "--wait"]
+    code, data = run_on_terminal(args, {**aws_home, "COLUMNS": "50"}, 120)
+    assert code == 0, data
+    frames = [frame for frame in data.decode().split("\r\x1b[K") if frame.startswith("Waiting")]
+    assert frames, data
+    assert max(len(frame) for frame in frames) == 49  # one column kept free: no wrap
