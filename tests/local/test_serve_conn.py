@@ -182,7 +182,7 @@ class LimitedServe(Serve):
             cwd=cwd,
             preexec_fn=limit,  # noqa: PLW1509 - a single-threaded moment in the test
         )
-        self.url = self._read_url()
+        self.url = self._read_url(time.monotonic() + 30)
 
 
 @pytest.fixture
