@@ -60,7 +60,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         for line in written:
             terminalreporter.write_line(line, red=True)
         terminalreporter.write_line(
-            "(a test or a process it started used the real HOME: give it helpers.clean_env)"
+            "(a test, or a process it started, used the real HOME: build its environment with "
+            "helpers.clean_env. The check assumes nothing else on the machine writes there "
+            "meanwhile, as in CI.)"
         )
 
 
