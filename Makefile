@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format check bench demo docs clean differential
+.PHONY: install test lint format check interop bench demo docs clean differential
 
 install: $(STAMP)
 
@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Two processes (pytest-xdist): every test has its own HOME, temp folders and --port 0 servers.
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -27,6 +28,10 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 
 check: lint test
+
+# Tests that download (the AWS CLI v1 from PyPI, once, into benchmarks/.venv-awscli): not in check.
+interop: install
+	$(BIN)/python -m pytest -q -m interop
 
 # The real AWS CLI v2 as an oracle (tests/differential/): generated cases through both CLIs.
 SEED ?= 1

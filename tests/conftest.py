@@ -1,13 +1,18 @@
-"""Shared fixtures: a clean AWS environment, a loopback stub, and a throw-away AWS home."""
+"""Shared fixtures: a clean AWS environment, a throw-away HOME for every test, a loopback stub,
+and a check that the session wrote nothing into the real HOME."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from helpers import clean_env, home_variables
+from homeguard import HOME_VARIABLES, RealHome, real_home_variables_of
 from stub import ACCESS_KEY, SECRET_KEY, StubServer
 
 # Proxy variables would route even loopback requests of in-process clients elsewhere.
@@ -21,6 +26,80 @@ def pytest_configure(config: pytest.Config) -> None:
         "slow: waits on retries with backoff, refused connections or read timeouts "
         "(deselect with -m 'not slow')",
     )
+    config.addinivalue_line(
+        "markers", "browser: drives a real headless Chromium (select with -m browser)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "interop: drives a real AWS CLI downloaded from PyPI (`make interop`; not in `make check`)",
+    )
+    # From here on, even code outside any test (collection, session fixtures, processes that
+    # inherit this environment) sees a throw-away HOME; each test then gets one of its own.
+    real = real_home_variables_of(os.environ)
+    if not hasattr(config, "workerinput"):  # pytest-xdist's controller, or no xdist
+        config.stash[_real_home] = RealHome(real)
+    config.stash[_saved_environment] = {name: os.environ.get(name) for name in HOME_VARIABLES}
+    session_home = Path(tempfile.mkdtemp(prefix="sagemaker-async-tests-home-"))
+    config.stash[_session_home] = session_home
+    os.environ.update(home_variables(session_home))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return  # pytest-xdist: the controller checks, once, after every worker has finished
+    written = session.config.stash[_real_home].written_since()
+    if written:
+        session.config.stash[_written] = written
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    written = config.stash.get(_written, [])
+    if written:
+        terminalreporter.section("written outside the tests' temporary folders", red=True)
+        for line in written:
+            terminalreporter.write_line(line, red=True)
+        terminalreporter.write_line(
+            "(a test, or a process it started, used the real HOME: build its environment with "
+            "helpers.clean_env. The check assumes nothing else on the machine writes there "
+            "meanwhile, as in CI.)"
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for name, value in config.stash.get(_saved_environment, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if _session_home in config.stash:
+        shutil.rmtree(config.stash[_session_home], ignore_errors=True)
+
+
+_real_home = pytest.StashKey[RealHome]()
+_saved_environment = pytest.StashKey[dict[str, "str | None"]]()
+_session_home = pytest.StashKey[Path]()
+_written = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def real_home_variables() -> dict[str, str]:
+    """HOME and XDG_CONFIG_HOME as the developer had them, for the one tool that must read its
+    configuration from there (pip, finding this machine's package index in the interop test).
+    Give them to nothing that writes: its cache stays in the test's XDG_CACHE_HOME."""
+    real = real_home_variables_of(os.environ)
+    return {name: real[name] for name in ("HOME", "XDG_CONFIG_HOME") if name in real}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> Path:
+    """Every test runs with its own empty HOME and XDG folders (caches included), so nothing
+    it does, in-process or in a process that inherits the environment, lands in the real
+    HOME or in another test's."""
+    home = tmp_path_factory.mktemp("home")
+    for name, value in home_variables(home).items():
+        monkeypatch.setenv(name, value)
+    return home
 
 
 @pytest.fixture(autouse=True)
@@ -61,14 +140,9 @@ def write_aws_home(home: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def aws_home(tmp_path: Path) -> dict[str, str]:
-    """An environment for CLI subprocesses: a temp HOME with config and credentials, no other
-    AWS_* variable, and the metadata service disabled."""
+    """An environment for CLI subprocesses (:func:`helpers.clean_env`): a temp HOME whose
+    ``.aws`` holds config (region us-east-1) and credentials (the stub's), no other AWS_*
+    variable, and the metadata service disabled."""
     home = tmp_path / "home"
-    config, credentials = write_aws_home(home)
-    return {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(config),
-        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    write_aws_home(home)
+    return clean_env(home)

@@ -49,6 +49,13 @@ class ServeConfig:
     max_ttl: int | None = None
     grace: float = 10.0
     fsync: bool = True
+    profile: str | None = None  # the global --profile: where the default credentials come from
+    # Bring-your-own-container models and SNS-style HTTP notifications (docs/local-endpoint.md)
+    startup_timeout: float = 600.0
+    notify_success: list[str] = field(default_factory=list)
+    notify_error: list[str] = field(default_factory=list)
+
+    buckets: tuple[str, ...] = ()  # created at start, besides the output bucket
 
     @property
     def bucket(self) -> str:
@@ -79,7 +86,23 @@ def parse_endpoints(specs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-def resolve_credentials(access_key: str | None, secret_key: str | None):
+def parse_buckets(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``--bucket NAME`` values, checked with S3's naming rules; repeats are ignored."""
+    from sagemaker_async.local.s3.store import StoreError, validate_bucket_name
+
+    for name in names:
+        try:
+            validate_bucket_name(name)
+        except StoreError:
+            raise ServeError(
+                f"invalid bucket name {name!r} in --bucket: 3 to 63 lowercase letters, digits, "
+                "hyphens and dots, starting and ending with a letter or digit",
+                ExitCode.PARAM_VALIDATION,
+            ) from None
+    return tuple(dict.fromkeys(names))
+
+
+def resolve_credentials(access_key: str | None, secret_key: str | None, profile: str | None = None):
     """The key pair clients must sign with: the options, else botocore's local chain."""
     from sagemaker_async.local.http.sigv4 import Credentials
 
@@ -92,8 +115,11 @@ def resolve_credentials(access_key: str | None, secret_key: str | None):
         return Credentials(access_key, secret_key)
     import botocore.session
 
-    session = botocore.session.Session()
-    resolver = session.get_component("credential_provider")
+    try:
+        session = botocore.session.Session(profile=profile)
+        resolver = session.get_component("credential_provider")
+    except Exception as exc:  # e.g. the profile does not exist
+        raise ServeError(f"cannot load credentials: {exc}", ExitCode.CONFIGURATION) from None
     for provider in list(resolver.providers):
         if provider.METHOD not in LOCAL_CREDENTIAL_PROVIDERS:
             resolver.remove(provider.METHOD)
