@@ -194,3 +194,18 @@ def test_double_dash_is_not_an_option_value(stub, aws_home):
     assert result.returncode == 252
     assert "argument --endpoint-name: expected one argument" in result.stderr.decode()
     assert stub.requests == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["sagemaker-runtime", "invoke-endpoint-async", "--", "--endpoint-name", "ep"],
+        ["sagemaker-runtime", "--", "invoke-endpoint-async", "--endpoint-name", "ep"],
+        ["--", "sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "ep"],
+    ],
+)
+def test_double_dash_next_to_a_command_name_is_taken_with_it(stub, aws_home, line):
+    # argparse's positional takes "--" around its word: options after it still count.
+    result = run_cli(["--endpoint-url", stub.url, *line], aws_home)
+    assert result.returncode == 0, result.stderr.decode()
+    assert stub.requests[0]["path"] == "/endpoints/ep/async-invocations"

@@ -227,13 +227,17 @@ def parse_known(
             if taken:
                 parsed.positional = taken[0] if len(taken) == 1 else " ".join(taken)
             continue
-        if kind == "A" and want_positional:
+        if want_positional and (kind == "A" or _marker_then_word(kinds, i)):
+            # argparse's nargs=None positional: ``-*A-*``, a "--" next to its word is taken.
             want_positional = False
+            i += kind == "-"
             if check_positional is not None and not resilient:
                 check_positional(args[i])
             parsed.positional = args[i]
-        else:
-            parsed.extras.append(args[i])
+            i += 1
+            i += i < len(kinds) and kinds[i] == "-"
+            continue
+        parsed.extras.append(args[i])
         i += 1
 
     if not resilient:
@@ -248,6 +252,10 @@ def parse_known(
         if missing:
             raise UsageError("the following arguments are required: " + ", ".join(missing))
     return parsed
+
+
+def _marker_then_word(kinds: list[str], i: int) -> bool:
+    return kinds[i] == "-" and i + 1 < len(kinds) and kinds[i + 1] == "A"
 
 
 def _optional_run(args: Sequence[str], kinds: list[str], i: int) -> tuple[list[str], int]:
