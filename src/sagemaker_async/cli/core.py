@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 HELP_TOKENS = ("--help", "-h")
+# Help pages of the AWS-style levels are laid out for 79 columns (helptext.WIDTH); a fixed
+# width also spares click's formatter from asking the terminal.
+AWS_HELP_WIDTH = 79
 HELP_WANTED = "sagemaker_async.help"  # ctx.meta key: --help/-h was somewhere on the line
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 
@@ -356,8 +359,7 @@ def store(ctx: click.Context, params: Sequence[click.Parameter], parsed: Parsed)
             ctx.params[name] = parsed.values[name]
             ctx.set_parameter_source(name, ParameterSource.COMMANDLINE)
         else:
-            default = param.get_default(ctx) if isinstance(param, click.Option) else None
-            ctx.params[name] = None if default is None else default
+            ctx.params[name] = param.spec.default_value() if isinstance(param, AwsOption) else None
             ctx.set_parameter_source(name, ParameterSource.DEFAULT)
 
 
@@ -367,7 +369,8 @@ def help_wanted(ctx: click.Context) -> bool:
 
 def write_help(ctx: click.Context) -> int:
     """The command's help page on stdout (as the AWS CLI, without a pager)."""
-    formatter = ctx.make_formatter()
+    aws_style = isinstance(ctx.command, (AwsGroup, AwsCommand))
+    formatter = click.HelpFormatter(width=AWS_HELP_WIDTH) if aws_style else ctx.make_formatter()
     ctx.command.format_help(ctx, formatter)
     run = ctx.find_root().obj
     streams = run.streams if isinstance(run, RunContext) else Streams()
@@ -483,7 +486,12 @@ class AwsGroup(click.Group):
         own_commands: dict[str, frozenset[str]] | None = None,
         positional: str = "command",  # its name in messages ("argument command: …")
     ):
-        super().__init__(name, help=help, params=params or [], add_help_option=False)
+        super().__init__(
+            name,
+            help=help,
+            params=params or [],
+            add_help_option=False,
+        )
         self.callback = callback
         self._names = list(names)
         self._load = load

@@ -10,11 +10,10 @@ builds only that operation's command.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from sagemaker_async.cli.core import AwsCommand, AwsGroup, AwsOption
+from sagemaker_async.cli.main import version_text
 from sagemaker_async.context import RunContext
 from sagemaker_async.errors import PROG
 from sagemaker_async.request import options
@@ -22,7 +21,7 @@ from sagemaker_async.request.service_model import SERVICE, cli_name
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import Any
 
 INVOKE_ENDPOINT_ASYNC = "InvokeEndpointAsync"
 SERVICE_HELP = "Amazon SageMaker Runtime"
@@ -153,28 +152,3 @@ def _run_batch(ctx: click.Context) -> int:
     from sagemaker_async.workflow.batch import run_batch
 
     return run_batch(*_values(ctx))
-
-
-def version_text() -> str:
-    import platform
-
-    import botocore  # its __init__ only: no client machinery
-
-    from sagemaker_async import __version__
-
-    return (
-        f"sagemaker-async/{__version__} Python/{platform.python_version()} "
-        f"{platform.system()}/{platform.release()} botocore/{botocore.__version__}"
-    )
-
-
-def main(args: list[str] | None = None) -> NoReturn:
-    from sagemaker_async.cli.dispatch import run
-
-    code = run(sys.argv[1:] if args is None else args)
-    # The interpreter's final collections would scan every object botocore loaded (~100 ms
-    # after the answer is out); everything we wrote is flushed, so skip them.
-    import gc
-
-    gc.freeze()
-    sys.exit(code)

@@ -10,7 +10,6 @@ still builds its client with botocore, from the same file.
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import os
 
@@ -37,17 +36,24 @@ def _search_paths() -> list[str]:
 
 
 def _load_json(path_without_ext: str) -> Any | None:
-    for ext, opener in ((".json", open), (".json.gz", gzip.open)):
-        path = path_without_ext + ext
-        if os.path.isfile(path):
-            with opener(path, "rb") as f:
-                return json.loads(f.read())
+    if os.path.isfile(path_without_ext + ".json"):
+        with open(path_without_ext + ".json", "rb") as f:
+            return json.loads(f.read())
+    if os.path.isfile(path_without_ext + ".json.gz"):
+        import zlib  # built in; the gzip module costs a millisecond to import
+
+        with open(path_without_ext + ".json.gz", "rb") as f:
+            return json.loads(zlib.decompress(f.read(), 16 + zlib.MAX_WBITS))
     return None
 
 
-@functools.cache
 def load_service_model(service: str = SERVICE) -> dict[str, Any]:
     """The newest ``service-2`` document for ``service`` on the loader's search path."""
+    return _load_service_model(service)  # one cache entry however it is called
+
+
+@functools.cache
+def _load_service_model(service: str) -> dict[str, Any]:
     versions: dict[str, str] = {}
     for base in _search_paths():
         folder = os.path.join(base, service)
@@ -178,8 +184,12 @@ def _members(model: dict[str, Any], shape_name: str | None) -> tuple[Member, ...
     return tuple(out)
 
 
-@functools.cache
 def operation(name: str, service: str = SERVICE) -> Operation:
+    return _operation(name, service)  # one cache entry however it is called
+
+
+@functools.cache
+def _operation(name: str, service: str) -> Operation:
     model = load_service_model(service)
     op = model["operations"][name]
     output_shape = op.get("output", {}).get("shape")
