@@ -582,3 +582,33 @@ def test_aws_commands_we_do_not_implement_say_so(aws_home, args, suggestion):
 def test_a_typo_gets_aws_text_only(aws_home):
     stderr = run_cli(["sagemaker-runtim"], aws_home).stderr.decode()
     assert "* sagemaker-runtime" in stderr and "implements only" not in stderr
+
+
+# -- one declaration of the global options, and imports that run one way ---------------------
+def test_settings_carry_exactly_the_declared_global_options():
+    from sagemaker_async.request.options import global_options
+    from sagemaker_async.request.settings import GLOBAL_DEFAULTS, Settings
+
+    declared = [spec.dest for spec in global_options()]
+    assert list(GLOBAL_DEFAULTS) == declared
+    typed = [name for name in Settings.__annotations__ if not name.startswith("_")]
+    assert typed == declared  # the annotations are only the typed view of the declarations
+
+
+def test_request_render_and_workflow_never_import_the_cli():
+    import ast
+
+    package = SRC / "sagemaker_async"
+    offenders = []
+    for folder in ("request", "render", "workflow"):
+        for path in (package / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [
+                    f"{path.name}: {n}" for n in names if n.startswith("sagemaker_async.cli")
+                ]
+    assert offenders == []

@@ -124,18 +124,13 @@ def _given(ctx: click.Context) -> list[click.Parameter]:
     ]
 
 
-def _parsed(ctx: click.Context) -> core.Parsed | None:
-    found = ctx.meta.get(core._PARSED_KEY + (ctx.command.name or ""))
-    return found if isinstance(found, core.Parsed) and ctx.command.name else None
-
-
 def _pending(
     chain: list[click.Context], words: list[str]
 ) -> tuple[click.Option | None, click.Context]:
     """An option whose value the cursor is at, and the context it belongs to."""
     for ctx in chain:
         if isinstance(ctx.command, (core.AwsGroup, core.AwsCommand)):
-            parsed = _parsed(ctx)
+            parsed = core.parsed_of(ctx)
             if parsed is not None and parsed.pending is not None:
                 return parsed.pending, ctx
             continue

@@ -47,6 +47,7 @@ HELP_TOKENS = ("--help", "-h")
 # width also spares click's formatter from asking the terminal.
 AWS_HELP_WIDTH = 79
 HELP_WANTED = "sagemaker_async.help"  # ctx.meta key: --help/-h was somewhere on the line
+_PARSED_KEY = "sagemaker_async.parsed:"  # ctx.meta key + command name: its Parsed
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 
 
@@ -363,6 +364,12 @@ def store(ctx: click.Context, params: Sequence[click.Parameter], parsed: Parsed)
             ctx.set_parameter_source(name, ParameterSource.DEFAULT)
 
 
+def parsed_of(ctx: click.Context) -> Parsed | None:
+    """What this context's ``parse_args`` found (completion reads ``pending`` from it)."""
+    found = ctx.meta.get(_PARSED_KEY + (ctx.command.name or ""))
+    return found if isinstance(found, Parsed) else None
+
+
 def help_wanted(ctx: click.Context) -> bool:
     return bool(ctx.meta.get(HELP_WANTED))
 
@@ -446,9 +453,6 @@ class AwsCommand(click.Command):
         from sagemaker_async.cli.completion import option_names
 
         return option_names(ctx, [*self.aws_options(), *global_options_of(ctx)], incomplete)
-
-
-_PARSED_KEY = "sagemaker_async.parsed:"
 
 
 def _skeleton_relaxes(args: Sequence[str]) -> bool:
