@@ -33,7 +33,7 @@ OWN_COMMANDS: dict[str, frozenset[str]] = {
     "completion": frozenset(),
     "__complete": frozenset(),
 }
-WORKFLOW_NOTE = "not an AWS CLI command; see “Workflow” in the sagemaker-async documentation"
+WORKFLOW_NOTE = 'not an AWS CLI command; see "Workflow" in the sagemaker-async documentation'
 
 
 def build_tree() -> AwsGroup:
