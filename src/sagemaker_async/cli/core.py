@@ -231,13 +231,19 @@ def parse_known(
             if taken:
                 parsed.positional = taken[0] if len(taken) == 1 else " ".join(taken)
             continue
-        if kind == "A" and want_positional:
-            want_positional = False
-            if check_positional is not None and not resilient:
-                check_positional(args[i])
-            parsed.positional = args[i]
-        else:
-            parsed.extras.append(args[i])
+        if want_positional:
+            # argparse's positional: one word with the "--" markers around it, which go
+            # (markers alone, with no word, are left over)
+            taken, end = _optional_run(args, kinds, i)
+            words = [w for w, k in zip(taken, kinds[i:end], strict=True) if k == "A"]
+            if words:
+                want_positional = False
+                if check_positional is not None and not resilient:
+                    check_positional(words[0])
+                parsed.positional = words[0]
+                i = end
+                continue
+        parsed.extras.append(args[i])
         i += 1
 
     if not resilient:
@@ -255,7 +261,7 @@ def parse_known(
 
 
 def _optional_run(args: Sequence[str], kinds: list[str], i: int) -> tuple[list[str], int]:
-    """The words ``-*A?-*`` (by kind) from ``i``: what a nargs="?" positional consumes."""
+    """The words ``-*A?-*`` (by kind) from ``i``: what an argparse positional consumes."""
     start = i
     while i < len(kinds) and kinds[i] == "-":
         i += 1
