@@ -5,11 +5,15 @@ and the command name (anywhere on the line), then the operation name, then the o
 options; whatever the last pass does not recognise is an "Unknown options" error. Users rely
 on the details: unique prefixes (``--endpoint-n``), ``--opt=value``, last one wins, a value
 that looks like an option is not taken as a value, values with a space or negative numbers
-are. Here each pass is the ``parse_args`` of one level of the click tree:
+are, and ``--`` ends a pass's options (argparse's positionals swallow the markers next to
+them). Here each pass is the ``parse_args`` of one level of the click tree:
 
 * :class:`AwsGroup` (the root and ``sagemaker-runtime``): its own options wherever they are,
   then one positional, the command; ``resolve_command`` answers an unknown one the AWS way.
-* :class:`AwsCommand` (an operation, ``wait``, ``batch``): its options; nothing else.
+  At the root, our own plain click commands (``serve``, ``completion``) take the rest of the
+  line, global options only before their name.
+* :class:`AwsCommand` (an operation, ``wait``, ``batch``): its options, and (as the AWS CLI's
+  operation parsers) an optional ``help`` positional; anything else is "Unknown options".
 * :class:`AwsOption`: a ``click.Option`` that knows how the AWS CLI matches it (a flag, a
   value, an optional value, or ``--x``/``--no-x``) and completes its values.
 
@@ -370,6 +374,10 @@ def store(ctx: click.Context, params: Sequence[click.Parameter], parsed: Parsed)
             ctx.set_parameter_source(name, ParameterSource.DEFAULT)
 
 
+def _remember(ctx: click.Context, parsed: Parsed) -> None:
+    ctx.meta[_PARSED_KEY + (ctx.command.name or "")] = parsed
+
+
 def parsed_of(ctx: click.Context) -> Parsed | None:
     """What this context's ``parse_args`` found (completion reads ``pending`` from it)."""
     found = ctx.meta.get(_PARSED_KEY + (ctx.command.name or ""))
@@ -436,7 +444,7 @@ class AwsCommand(click.Command):
         if parsed.extras and not resilient:
             raise UnknownOptionsError(parsed.extras)
         store(ctx, self.params, parsed)
-        ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+        _remember(ctx, parsed)
         ctx.args = parsed.extras
         return parsed.extras
 
@@ -561,7 +569,7 @@ class AwsGroup(click.Group):
         if own is not None:  # a command of ours: global options only before its name
             parsed = parse_known(args[:own], self.aws_options(), resilient=resilient)
             store(ctx, self.params, parsed)
-            ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+            _remember(ctx, parsed)
             ctx.args = list(args[own:])
             return ctx.args
         wants_help = help_wanted(ctx)
@@ -577,7 +585,7 @@ class AwsGroup(click.Group):
             resilient=resilient,
         )
         store(ctx, self.params, parsed)
-        ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+        _remember(ctx, parsed)
         command = parsed.positional
         ctx.args = [] if command is None else [command, *parsed.extras]
         return ctx.args
