@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from helpers import run_cli
+from helpers import clean_env, run_cli
 
 OP = ["sagemaker-runtime", "invoke-endpoint-async"]
 USAGE = (
@@ -352,26 +352,14 @@ def test_yaml_input_skeleton_matches_aws(stub, aws_home):
 
 
 def test_skeleton_needs_no_region_or_credentials(stub, tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }
+    env = clean_env(tmp_path, PATH="/usr/bin:/bin")  # no config, no credentials
     result = run_cli([*OP, "--generate-cli-skeleton"], env)
     assert result.returncode == 0
     assert json.loads(result.stdout)["EndpointName"] == ""
 
 
 def test_output_skeleton_needs_a_region(stub, tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }
+    env = clean_env(tmp_path, PATH="/usr/bin:/bin")  # no config, no credentials
     result = run_cli([*OP, "--endpoint-name", "e", "--generate-cli-skeleton", "output"], env)
     assert result.returncode == 253
     result = run_cli(

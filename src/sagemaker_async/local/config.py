@@ -50,6 +50,10 @@ class ServeConfig:
     grace: float = 10.0
     fsync: bool = True
     profile: str | None = None  # the global --profile: where the default credentials come from
+    # Bring-your-own-container models and SNS-style HTTP notifications (docs/local-endpoint.md)
+    startup_timeout: float = 600.0
+    notify_success: list[str] = field(default_factory=list)
+    notify_error: list[str] = field(default_factory=list)
 
     @property
     def bucket(self) -> str:
