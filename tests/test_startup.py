@@ -108,3 +108,17 @@ def test_a_command_line_creates_a_click_context_per_level(aws_home):
         ["sagemaker-runtime", "AwsGroup", []],
         ["invoke-endpoint-async", "AwsCommand", ["endpoint_name", "generate_cli_skeleton"]],
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sagemaker-runtime", "invoke-endpoint-async", "--generate-cli-skeleton"],
+        ["sagemaker-runtime", "invoke-endpoint-async", "help"],
+    ],
+)
+def test_a_warm_skeleton_or_help_needs_no_botocore_at_all(aws_home, args):
+    """botocore's option names are kept in the cache folder after the first run."""
+    first = loaded_modules(args, aws_home)
+    assert "botocore" in first  # the names were computed with botocore, once
+    assert "botocore" not in loaded_modules(args, aws_home)
