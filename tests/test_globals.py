@@ -567,6 +567,7 @@ def test_serve_takes_its_credentials_from_the_global_profile(aws_home, tmp_path)
     ("args", "suggestion"),
     [
         (["s3", "ls"], "  * s3\n"),
+        (["configure"], "argument command: Found invalid choice 'configure'\n"),
         (["sagemaker-runtime", "invoke-endpoint"], "  * invoke-endpoint\n"),
     ],
 )

@@ -33,6 +33,8 @@ OWN_COMMANDS: dict[str, frozenset[str]] = {
     "completion": frozenset(),
     "__complete": frozenset(),
 }
+# AWS CLI commands that are not botocore service names (its own commands and renames).
+AWS_CLI_COMMANDS = ("configure", "s3api", "sso", "login", "logout", "history", "ddb")
 WORKFLOW_NOTE = 'not an AWS CLI command; see "Workflow" in the sagemaker-async documentation'
 
 
@@ -49,7 +51,7 @@ def build_tree() -> AwsGroup:
             AwsOption(options.VERSION, version=version_text),
         ],
         suggestions=lambda: sorted({*list_service_names(), SERVICE, *OWN_COMMANDS}),
-        not_ours=list_service_names,
+        not_ours=lambda: [*list_service_names(), *AWS_CLI_COMMANDS],
         callback=_prepare_settings,
         own_commands=OWN_COMMANDS,
     )
