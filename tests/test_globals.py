@@ -547,7 +547,7 @@ def test_a_global_option_serve_cannot_use_is_refused(aws_home, tmp_path):
     assert result.returncode == 252
     assert result.stderr.decode() == (
         "sagemaker-async serve: error: the global option --output does not apply to serve "
-        "(it takes --debug, --profile before its name)\n"
+        "(only --debug and --profile may come before it)\n"
     )
 
 

@@ -634,11 +634,15 @@ class AwsGroup(click.Group):
         for option in self.aws_options():
             given = ctx.get_parameter_source(option.name or "") is ParameterSource.COMMANDLINE
             if given and option.name not in accepted:
-                takes = ", ".join("--" + n.replace("_", "-") for n in sorted(accepted))
+                takes = " and ".join("--" + n.replace("_", "-") for n in sorted(accepted))
                 raise CommandUsageError(
                     f"{ctx.command_path} {name}",
                     f"the global option {option.spec.name} does not apply to {name} "
-                    + (f"(it takes {takes} before its name)" if takes else "(it takes none)"),
+                    + (
+                        f"(only {takes} may come before it)"
+                        if takes
+                        else "(no global option may come before it)"
+                    ),
                 )
         settings = {"help_option_names": list(HELP_TOKENS)}
         if args == ["help"]:

@@ -111,6 +111,7 @@ def _load_operation(name: str) -> click.Command | None:
             "Wait for an asynchronous inference to complete or fail, then write its result "
             f"({WORKFLOW_NOTE}).",
             _run_wait,
+            short_help="Wait for an asynchronous inference, then write its result.",
         )
     if name == "batch":
         return AwsCommand(
@@ -119,6 +120,7 @@ def _load_operation(name: str) -> click.Command | None:
             "Submit the requests of a JSON-lines file concurrently, optionally waiting for "
             f"all ({WORKFLOW_NOTE}).",
             _run_batch,
+            short_help="Submit a JSON-lines file of requests concurrently.",
         )
     invoke = operation(INVOKE_ENDPOINT_ASYNC)
     if name != invoke.cli_name:
