@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import venv
 from dataclasses import dataclass, field
@@ -150,9 +151,12 @@ def time_once(command: list[str], env: dict[str, str], timings: Timings) -> None
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    guard = threading.Timer(RUN_TIMEOUT, process.kill)  # a hung run must not hang the bench
+    guard.start()
     try:
         _, status, usage = os.wait4(process.pid, 0)
     finally:
+        guard.cancel()
         process.returncode = 0  # reaped by wait4
     timings.seconds.append(time.perf_counter() - started)
     timings.cpu_seconds.append(usage.ru_utime + usage.ru_stime)

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from helpers import SRC, run_cli
+from helpers import SRC, run_cli, start_cli
 
 INVOKE = ["sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "my-endpoint"]
 LOCATION = ["--input-location", "s3://in-bucket/input.json", "--inference-id", "inf-0001"]
@@ -549,6 +549,29 @@ def test_a_global_option_serve_cannot_use_is_refused(aws_home, tmp_path):
         "sagemaker-async serve: error: the global option --output does not apply to serve "
         "(only --debug and --profile may come before it)\n"
     )
+
+
+def test_serve_signs_with_the_global_profiles_keys(aws_home, tmp_path):
+    """``sagemaker-async --profile dev serve``: serve checks signatures with dev's keys."""
+    with open(aws_home["AWS_SHARED_CREDENTIALS_FILE"], "a") as credentials:
+        credentials.write("[dev]\naws_access_key_id = AKIDDEVPROFILE\naws_secret_access_key = s\n")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as stderr:
+        process = start_cli(
+            ["--profile", "dev", "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+            aws_home,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, log.read_text()
+        assert process.stdout.readline().startswith(b"http://127.0.0.1:"), log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        process.stdout.close()
+    assert "key AKIDDEVPROFILE" in log.read_text()
 
 
 def test_serve_takes_its_credentials_from_the_global_profile(aws_home, tmp_path):
