@@ -24,6 +24,8 @@ def main(args: list[str] | None = None) -> NoReturn:
     """The ``sagemaker-async`` command."""
     args = sys.argv[1:] if args is None else args
     if args == ["--version"]:
+        from sagemaker_async.cli.version import version_text
+
         # The whole line is the root's --version option: answered before click is imported
         # (importing click alone would take a third of the start-up budget). Any other line
         # with --version goes through the tree, which prints the same text.
@@ -37,19 +39,6 @@ def main(args: list[str] | None = None) -> NoReturn:
 
     gc.freeze()
     sys.exit(code)
-
-
-def version_text() -> str:
-    import platform
-
-    import botocore  # its __init__ only: no client machinery
-
-    from sagemaker_async import __version__
-
-    return (
-        f"sagemaker-async/{__version__} Python/{platform.python_version()} "
-        f"{platform.system()}/{platform.release()} botocore/{botocore.__version__}"
-    )
 
 
 def run(args: list[str], streams: Streams | None = None) -> int:

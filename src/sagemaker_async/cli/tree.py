@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from sagemaker_async.cli.core import AwsCommand, AwsGroup, AwsOption
-from sagemaker_async.cli.main import version_text
+from sagemaker_async.cli.version import version_text
 from sagemaker_async.context import RunContext
 from sagemaker_async.errors import PROG
 from sagemaker_async.request import options
