@@ -345,9 +345,9 @@ def region_candidates() -> list[Candidate]:
     """Regions where SageMaker Runtime has an endpoint, from botocore's endpoint data."""
     import json
 
-    import botocore
+    from sagemaker_async.request.service_model import botocore_data_dir
 
-    with open(os.path.join(botocore.BOTOCORE_ROOT, "data", "endpoints.json"), "rb") as f:
+    with open(os.path.join(botocore_data_dir(), "endpoints.json"), "rb") as f:
         data = json.load(f)
     out = []
     for partition in data.get("partitions", []):
