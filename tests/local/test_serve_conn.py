@@ -18,7 +18,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY, Serve, serve_env, wait_for_object
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client, serve_env, wait_for_object
 
 FAST = {"SAGEMAKER_ASYNC_SERVE_LIMITS": "header_timeout=1,read_timeout=1"}
 
@@ -161,36 +161,48 @@ def test_when_every_connection_is_busy_new_ones_get_slow_down(start_serve):
             time.sleep(0.1)
 
 
-class LimitedServe(Serve):
-    """``serve`` under a low fd limit (``ulimit -n``)."""
+class LimitedServe:
+    """``serve`` under a low fd limit (``ulimit -n``), started here so the limit applies."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str], cwd: Path, nofile: int):
-        self.data_dir = data_dir
-        self.log_path = data_dir.parent / "limited-stderr.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+    def __init__(self, tmp: Path, nofile: int):
+        env = serve_env(tmp, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
+        self.log_path = tmp / "limited-stderr.log"
 
         def limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
 
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
-            + ["--data-dir", str(data_dir), "--endpoint", "echo"],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            preexec_fn=limit,  # noqa: PLW1509 - a single-threaded moment in the test
-        )
-        self.url = self._read_url()
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
+                + ["--data-dir", str(tmp / "data"), "--endpoint", "echo"],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=tmp,
+                preexec_fn=limit,  # noqa: PLW1509 - setrlimit only, before exec
+            )
+        assert self.proc.stdout is not None
+        self.url = self.proc.stdout.readline().decode().strip()  # printed once it listens
+        assert self.url.startswith("http://"), self.log_path.read_text()
+
+    def client(self, service: str):
+        return make_client(service, self.url)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
 
 
 @pytest.fixture
 def limited(tmp_path):
-    env = serve_env(
-        tmp_path, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    )
-    server = LimitedServe(tmp_path / "data", env, tmp_path, nofile=256)
+    server = LimitedServe(tmp_path, nofile=256)
     yield server
     server.stop()
 
@@ -216,4 +228,4 @@ def test_idle_connections_beyond_the_fd_limit_lock_nobody_out(limited):
     finally:
         for sock in idle:
             sock.close()
-    assert "Too many open files" not in limited.stderr()
+    assert "Too many open files" not in limited.log_path.read_text()

@@ -359,14 +359,29 @@ def test_fetch_owner(s3):
         ("put_object", {"Key": "nope", "Body": b"x", "ServerSideEncryption": "aws:kms"}),
         ("get_object", {"Key": "owner/k", "VersionId": "v1"}),
         ("put_bucket_versioning", {"VersioningConfiguration": {"Status": "Enabled"}}),
-        ("get_object_tagging", {"Key": "owner/k"}),
-        ("get_object_acl", {"Key": "owner/k"}),
+        ("put_object_tagging", {"Key": "owner/k", "Tagging": {"TagSet": []}}),
+        ("put_object_acl", {"Key": "owner/k", "ACL": "public-read"}),
+        ("put_bucket_tagging", {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}}),
     ],
 )
 def test_unsupported_features_answer_501_and_store_nothing(s3, operation, kwargs):
     status, code, _ = error_of(getattr(s3, operation), Bucket=BUCKET, **kwargs)
     assert (status, code) == (501, "NotImplemented")
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="nope").get("KeyCount") == 0
+
+
+def test_reads_of_what_serve_never_sets_answer_the_truth(s3):
+    s3.put_object(Bucket=BUCKET, Key="truth", Body=b"x")
+    assert s3.get_object_tagging(Bucket=BUCKET, Key="truth")["TagSet"] == []
+    s3.delete_object_tagging(Bucket=BUCKET, Key="truth")
+    acl = s3.get_object_acl(Bucket=BUCKET, Key="truth")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Owner"]["ID"] == acl["Grants"][0]["Grantee"]["ID"]
+    assert "Status" not in s3.get_bucket_versioning(Bucket=BUCKET)
+    status, code, _ = error_of(s3.get_bucket_tagging, Bucket=BUCKET)
+    assert (status, code) == (404, "NoSuchTagSet")
+    status, code, _ = error_of(s3.get_object_tagging, Bucket=BUCKET, Key="absent")
+    assert (status, code) == (404, "NoSuchKey")
 
 
 def test_what_serve_does_anyway_is_accepted(s3):

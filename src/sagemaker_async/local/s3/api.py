@@ -123,6 +123,9 @@ _UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
     "x-amz-object-ownership": frozenset(["BucketOwnerEnforced"]),
     "x-amz-copy-source-version-id": None,
 }
+# Reads of features serve refuses to set, answered truthfully: an object never has tags (a
+# PUT with tags is refused), versioning was never enabled, every ACL is the owner's.
+_TRUTHFUL_READS = {("GET", "tagging"), ("DELETE", "tagging"), ("GET", "versioning"), ("GET", "acl")}
 ACCOUNT_ID = "123456789012"
 OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
 OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
@@ -523,7 +526,7 @@ class S3Api:
     @staticmethod
     def _refuse_unsupported(req: Request, params: dict[str, str]) -> None:
         for name in params:
-            if name in _UNSUPPORTED:
+            if name in _UNSUPPORTED and (req.method, name) not in _TRUTHFUL_READS:
                 raise _not_implemented(name, header=False)
         for name, accepted in _UNSUPPORTED_HEADERS.items():
             value = req.headers.get(name)
@@ -584,6 +587,8 @@ class S3Api:
                 return self.complete_upload(req, bucket, key, params["uploadId"], data)
             raise _method_not_allowed()
         self._empty_body(req, signed, presigned)
+        if {"tagging", "acl", "versioning"} & params.keys():
+            return self._truthful_read(req, bucket, key, params)
         if method in ("GET", "HEAD"):
             if "uploadId" in params:
                 if method == "HEAD":
@@ -610,6 +615,8 @@ class S3Api:
             body.finish()
             return self.delete_objects(bucket, data)
         self._empty_body(req, signed, presigned)
+        if {"tagging", "acl", "versioning"} & params.keys():
+            return self._truthful_read(req, bucket, "", params)
         if method == "HEAD":
             if not self.store.bucket_exists(bucket):
                 raise S3Error("NoSuchBucket", "", 404)
@@ -640,6 +647,32 @@ class S3Api:
         body = Payload(req, signed, presigned)
         body.read_all(MAX_XML_BYTES)
         body.finish()
+
+    def _truthful_read(self, req, bucket: str, key: str, params) -> Response:
+        """GetObjectTagging/DeleteObjectTagging, Get(Bucket|Object)Acl, GetBucketVersioning."""
+        if key:
+            self.store.head_object(bucket, key)  # NoSuchKey / NoSuchBucket
+        elif not self.store.bucket_exists(bucket):
+            raise S3Error("NoSuchBucket", "The specified bucket does not exist", 404)
+        if "tagging" in params:
+            if not key:
+                raise S3Error("NoSuchTagSet", "The TagSet does not exist", 404, BucketName=bucket)
+            if req.method == "DELETE":
+                return Response(204)
+            body = _xml("Tagging", "<TagSet></TagSet>")
+        elif "acl" in params:
+            grant = (
+                '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                f'xsi:type="CanonicalUser">{OWNER_XML[7:-8]}</Grantee>'
+                "<Permission>FULL_CONTROL</Permission></Grant>"
+            )
+            acl = f"{OWNER_XML}<AccessControlList>{grant}</AccessControlList>"
+            body = _xml("AccessControlPolicy", acl)
+        elif "versioning" in params and not key:
+            body = _xml("VersioningConfiguration", "")
+        else:
+            raise _method_not_allowed()
+        return Response(200, {"Content-Type": "application/xml"}, body)
 
     # -- buckets ---------------------------------------------------------------------------
     def list_buckets(self) -> Response:
