@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,11 +18,13 @@ from pathlib import Path
 import botocore.session
 from botocore.config import Config
 
+from sagemaker_async.local.process import ServeProcess
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 KEY, SECRET = "AKIDBENCH", "bench-secret"
 
 
-def start_serve(data_dir: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_serve(data_dir: str, workers: int) -> ServeProcess:
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": str(SRC),
@@ -32,27 +32,8 @@ def start_serve(data_dir: str, workers: int) -> tuple[subprocess.Popen, str]:
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
-    args = [
-        sys.executable,
-        "-m",
-        "sagemaker_async.local",
-        "--port",
-        "0",
-        "--data-dir",
-        data_dir,
-        "--workers",
-        str(workers),
-        "--access-key-id",
-        KEY,
-        "--secret-access-key",
-        SECRET,
-    ]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    url = proc.stdout.readline().decode().strip()
-    if not url.startswith("http://"):
-        proc.kill()
-        raise SystemExit("serve did not start")
-    return proc, url
+    args = ["--data-dir", data_dir, "--workers", str(workers)]
+    return ServeProcess([*args, "--access-key-id", KEY, "--secret-access-key", SECRET], env=env)
 
 
 def client(service: str, url: str, pool: int):
@@ -116,7 +97,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as data_dir:
-        proc, url = start_serve(data_dir, args.workers)
+        server = start_serve(data_dir, args.workers)
+        url = server.url
         try:
             runtime = client("sagemaker-runtime", url, args.threads)
             s3 = client("s3", url, 2)
@@ -126,8 +108,7 @@ def main() -> None:
             drained = time.perf_counter() - drain_start
             times = latency(runtime, s3, args.samples)
         finally:
-            proc.terminate()
-            proc.wait(30)
+            server.stop()
     print(
         f"cpus: {os.cpu_count()}  workers/endpoint: {args.workers}  client threads: {args.threads}"
     )

@@ -8,20 +8,8 @@ from urllib.parse import urlsplit
 
 import botocore.auth
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import ACCESS_KEY, SECRET_KEY, make_client
-
-
-def error_of(call, **kwargs) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"].get("Message", ""),
-    )
+from conftest import ACCESS_KEY, SECRET_KEY, error_of, make_client
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def status_report(queue: Queue, endpoints: dict[str, Endpoint], url: str, data_d
 def run(config: ServeConfig) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit code (raises ServeError on bad set-up)."""
     check_host(config.host, config.allow_remote)
-    credentials = resolve_credentials(config.access_key, config.secret_key)
+    credentials = resolve_credentials(config.access_key, config.secret_key, config.profile)
     endpoints = build_endpoints(config)
     lock = lock_data_dir(config.data_dir)
     log = Log(sys.stderr)

@@ -1,5 +1,6 @@
 """``sagemaker-async serve``: the click command. Only click is imported here; the server is
-imported when the command runs, so the CLI's start-up stays fast.
+imported when the command runs, so the CLI's start-up stays fast. Usage errors, ``help`` and
+the global options before its name are handled by the tree (cli/tree.py) and errors.py.
 """
 
 from __future__ import annotations
@@ -8,39 +9,10 @@ import sys
 
 import click
 
-EXIT_OK = 0
-EXIT_USAGE = 252  # bad arguments (sagemaker_async.errors.ExitCode.PARAM_VALIDATION)
-EXIT_INTERRUPTED = 130
-EXIT_GENERAL = 255  # could not start or failed while running
+from sagemaker_async.errors import ExitCode
 
 
-class _ServeCommand(click.Command):
-    """Usage errors as one line and exit 252, like the rest of the CLI; never a traceback."""
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        try:
-            rv = super().main(
-                args=args,
-                prog_name=prog_name,
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
-        except click.exceptions.Exit as exc:
-            code = exc.exit_code
-        except click.ClickException as exc:
-            sys.stderr.write(f"{prog_name or self.name}: error: {exc.format_message()}\n")
-            code = EXIT_USAGE
-        except click.Abort:
-            code = EXIT_INTERRUPTED
-        else:
-            code = rv if isinstance(rv, int) else EXIT_OK
-        if not standalone_mode:
-            return code
-        sys.exit(code)
-
-
-@click.command("serve", cls=_ServeCommand)
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -128,6 +100,7 @@ def serve(
             allow_remote=allow_remote,
             max_ttl=max_ttl,
             grace=grace,
+            profile=_global_option("profile"),
         )
         from sagemaker_async.local.app import run
 
@@ -139,4 +112,10 @@ def serve(
     except Exception as exc:  # an unexpected failure: still one line, exit 255
         sys.stderr.write(f"sagemaker-async serve: error: {type(exc).__name__}: {exc}\n")
         sys.stderr.flush()
-        return EXIT_GENERAL
+        return int(ExitCode.GENERAL)
+
+
+def _global_option(name: str) -> str | None:
+    """A global option given before ``serve`` (``sagemaker-async --profile dev serve``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get(name) if ctx is not None else None
