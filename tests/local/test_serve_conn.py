@@ -134,19 +134,18 @@ def test_an_unauthenticated_body_is_refused_before_it_is_sent(start_serve):
 
 def test_when_every_connection_is_busy_new_ones_get_slow_down(start_serve):
     server = start_serve(env={"SAGEMAKER_ASYNC_SERVE_LIMITS": "max_connections=2,read_timeout=30"})
-    busy = []
-    for _ in range(2):  # each waits for a body it declared and does not send
+    busy, answer = [], b""
+    for _ in range(3):  # each is answered, then waits for the body it declared, never sent
         sock = connect(server.url)
         sock.sendall(head_block("PUT", "/b/k", server.url, {"Content-Length": "10"}))
-        busy.append(sock)
-    answers = []
-    for sock in busy:
         sock.settimeout(10)
-        answers.append(sock.recv(100))  # 403 (unsigned), then the server drains the body
-    assert all(a.startswith(b"HTTP/1.1 403") for a in answers)
-    refused = connect(server.url)
-    refused.sendall(b"GET /_status HTTP/1.1\r\nHost: x\r\n\r\n")
-    answer = closed_by_server(refused)
+        answer = sock.recv(1000)
+        if not answer.startswith(b"HTTP/1.1 403"):  # unsigned: 403, then the body is drained
+            sock.close()
+            break
+        busy.append(sock)
+    # (a connection just being closed may still count: the refusal can come one early)
+    assert 1 <= len(busy) <= 2
     assert answer.startswith(b"HTTP/1.1 503") and b"<Code>SlowDown</Code>" in answer
     for sock in busy:
         sock.sendall(b"0123456789")
