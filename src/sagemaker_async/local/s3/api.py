@@ -502,6 +502,12 @@ class S3Api:
     def _authenticate(self, req: Request) -> sigv4.SignedRequest | None:
         """Verify SigV4 (header or query) from the headers alone; a SigV2 presigned URL
         verifies to None (its payload is unsigned, like a SigV4 presigned one)."""
+        if (req.headers.get("Authorization") or "").startswith("AWS "):
+            raise S3Error(
+                "InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use "
+                "AWS4-HMAC-SHA256.",
+            )
         if req.headers.get("Authorization") is None and sigv4.is_v2_presigned(req.raw_query):
             sigv4.verify_v2_query(
                 method=req.method,
