@@ -228,3 +228,48 @@ def test_idle_connections_beyond_the_fd_limit_lock_nobody_out(limited):
         for sock in idle:
             sock.close()
     assert "Too many open files" not in limited.log_path.read_text()
+
+
+def rss_mb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_refused_bodies_are_never_kept_in_memory(start_serve):
+    """32 concurrent 5 MiB runtime POSTs with a wrong signature (the body must be hashed to
+    know) and 32 unsigned ones: the server's memory stays where it was (before: +40-50 MB)."""
+    import threading
+
+    server = start_serve()
+    parts = urlsplit(server.url)
+    body = b"x" * (5 * 1024 * 1024)
+    date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    wrong = {
+        "X-Amz-Date": date,
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{date[:8]}/{REGION}/"
+        "sagemaker/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+    }
+    statuses: list[int] = []
+
+    def post(headers: dict[str, str]) -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        try:
+            conn.request("POST", "/endpoints/echo/async-invocations", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+        finally:
+            conn.close()
+
+    before = rss_mb(server.proc.pid)
+    threads = [threading.Thread(target=post, args=(h,)) for h in [wrong] * 32 + [{}] * 32]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [403] * 64
+    assert rss_mb(server.proc.pid) - before < 24

@@ -394,3 +394,22 @@ def test_what_serve_does_anyway_is_accepted(s3):
         ServerSideEncryption="AES256",
     )
     assert s3.get_object(Bucket=BUCKET, Key="accepted")["Body"].read() == b"x"
+
+
+def test_conditional_delete(s3):
+    etag = s3.put_object(Bucket=BUCKET, Key="cond/delete", Body=b"x")["ETag"]
+    status, code, _ = error_of(s3.delete_object, Bucket=BUCKET, Key="cond/delete", IfMatch='"0"')
+    assert (status, code) == (412, "PreconditionFailed")
+    s3.delete_object(Bucket=BUCKET, Key="cond/delete", IfMatch=etag)
+    status, code, _ = error_of(s3.head_object, Bucket=BUCKET, Key="cond/delete")
+    assert status == 404
+
+
+def test_create_bucket_location_constraint(s3):
+    status, code, _ = error_of(
+        s3.create_bucket,
+        Bucket="elsewhere",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    assert (status, code) == (400, "IllegalLocationConstraintException")
+    assert "elsewhere" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

@@ -606,16 +606,23 @@ class S3Api:
                 self._upload_for(bucket, key, params["uploadId"])
                 self.store.abort_upload(bucket, params["uploadId"])
                 return Response(204)
-            self.store.delete_object(bucket, key)
+            if_match = req.headers.get("If-Match")  # a conditional delete: that object only
+            condition = Condition(if_match=if_match) if if_match is not None else None
+            self.store.delete_object(bucket, key, condition)
             return Response(204)
         raise _method_not_allowed()
 
     def _bucket_call(self, req, signed, presigned, bucket, params) -> Response:
         method = req.method
         if method == "PUT":
-            self._drain_body(req, signed, presigned)
-            return self.create_bucket(bucket)
-        if method == "POST" and "delete" in params:
+            body = Payload(req, signed, presigned) if req.body is not None else None
+            data = body.read_all(MAX_XML_BYTES) if body is not None else b""
+            if body is not None:
+                body.finish()
+            return self.create_bucket(bucket, data)
+        if method == "POST" and "delete" not in params:
+            raise _not_implemented("POST Object (browser-based upload)", header=False)
+        if method == "POST":
             body = Payload(req, signed, presigned)
             data = body.read_all(MAX_XML_BYTES)
             body.finish()
@@ -689,7 +696,16 @@ class S3Api:
         body = _xml("ListAllMyBucketsResult", f"{OWNER_XML}<Buckets>{items}</Buckets>")
         return Response(200, {"Content-Type": "application/xml"}, body)
 
-    def create_bucket(self, bucket: str) -> Response:
+    def create_bucket(self, bucket: str, data: bytes = b"") -> Response:
+        constraint = (_parse_xml(data).findtext("LocationConstraint") or "") if data.strip() else ""
+        if constraint and constraint != self.region:
+            # the bucket would be made in serve's region, not the one asked for
+            raise S3Error(
+                "IllegalLocationConstraintException",
+                f"The {constraint} location constraint is incompatible for the region specific "
+                "endpoint this request was sent to.",
+            )
+        validate_bucket_name(bucket)
         if not self.store.create_bucket(bucket) and self.region != "us-east-1":
             # us-east-1 answers 200 to its owner creating the bucket again (a legacy behaviour)
             raise S3Error(

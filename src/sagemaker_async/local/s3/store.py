@@ -344,10 +344,12 @@ class S3Store:
         except StoreError:
             return False
 
-    def delete_object(self, bucket: str, key: str) -> None:
+    def delete_object(self, bucket: str, key: str, condition: Condition | None = None) -> None:
         validate_key(key)
         path = self._object_path(self._require_bucket(bucket), key)
         with self._lock:
+            if condition is not None:
+                condition.check(self._current(path), key)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             self._index_remove(bucket, key)
