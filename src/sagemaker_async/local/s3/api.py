@@ -964,13 +964,11 @@ class S3Api:
                     start, end = bounds
                     status = 206
                     headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
-            else:
-                if info.parts:
-                    headers["x-amz-mp-parts-count"] = str(info.parts)
-                if (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
-                    for algorithm, value in info.checksum.items():
-                        headers[f"x-amz-checksum-{algorithm}"] = value
-                        headers["x-amz-checksum-type"] = info.checksum_type
+            # (S3 sends x-amz-mp-parts-count only with partNumber)
+            elif (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+                for algorithm, value in info.checksum.items():
+                    headers[f"x-amz-checksum-{algorithm}"] = value
+                    headers["x-amz-checksum-type"] = info.checksum_type
             length = max(0, end - start + 1)
             headers["Content-Length"] = str(length)
             if head:
