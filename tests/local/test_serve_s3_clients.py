@@ -414,3 +414,26 @@ def test_create_bucket_location_constraint(s3):
     )
     assert (status, code) == (400, "IllegalLocationConstraintException")
     assert "elsewhere" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_delete_objects_with_versions_and_etags(s3):
+    etag = s3.put_object(Bucket=BUCKET, Key="multi/a", Body=b"a")["ETag"]
+    s3.put_object(Bucket=BUCKET, Key="multi/b", Body=b"b")
+    s3.put_object(Bucket=BUCKET, Key="multi/c", Body=b"c")
+    answer = s3.delete_objects(
+        Bucket=BUCKET,
+        Delete={
+            "Objects": [
+                {"Key": "multi/a", "ETag": etag},
+                {"Key": "multi/b", "VersionId": "3HL4kqtJlcpXroDTDmJ"},
+                {"Key": "multi/c", "ETag": '"0"'},
+            ]
+        },
+    )
+    assert [d["Key"] for d in answer["Deleted"]] == ["multi/a"]
+    assert {(e["Key"], e["Code"]) for e in answer["Errors"]} == {
+        ("multi/b", "NoSuchVersion"),
+        ("multi/c", "PreconditionFailed"),
+    }
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="multi/")["Contents"]
+    assert [o["Key"] for o in listed] == ["multi/b", "multi/c"]

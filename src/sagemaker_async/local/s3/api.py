@@ -792,8 +792,13 @@ class S3Api:
         deleted, errors = [], []
         for obj in root.findall("Object"):
             key = obj.findtext("Key") or ""
+            version = obj.findtext("VersionId")
+            etag = obj.findtext("ETag")
             try:
-                self.store.delete_object(bucket, key)
+                if version not in (None, "null"):  # objects are unversioned: only "null" exists
+                    raise S3Error("NoSuchVersion", "The specified version does not exist.", 404)
+                condition = Condition(if_match=etag) if etag is not None else None
+                self.store.delete_object(bucket, key, condition)
                 deleted.append(key)
             except StoreError as err:
                 errors.append((key, err))
