@@ -90,6 +90,24 @@ def test_a_stalled_body_ends_in_request_timeout_and_stores_nothing(start_serve):
     assert "Contents" not in s3.list_objects_v2(Bucket="stalled")
 
 
+def test_a_trickling_body_ends_in_request_timeout(start_serve):
+    """One byte at a time, never stalling long enough for a read timeout: still ended."""
+    server = start_serve(env=FAST)
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="trickle")
+    headers = signed_headers(
+        server.url,
+        "PUT",
+        "/trickle/slow",
+        {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD", "Content-Length": "100000"},
+    )
+    sock = connect(server.url)
+    sock.sendall(head_block("PUT", "/trickle/slow", server.url, headers))
+    answer = closed_by_server(sock, drip=b"x")
+    assert answer.startswith(b"HTTP/1.1 400") and b"<Code>RequestTimeout</Code>" in answer
+    assert "Contents" not in s3.list_objects_v2(Bucket="trickle")
+
+
 def test_a_refused_request_never_gets_100_continue(start_serve):
     server = start_serve()
     s3 = server.client("s3")

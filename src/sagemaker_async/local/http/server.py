@@ -304,14 +304,15 @@ class Handler(BaseHTTPRequestHandler):
             if host_bucket.endswith(".s3"):
                 host_bucket = host_bucket[:-3]
         body: ChunkedReader | LengthReader | None = None
+        limits: Limits = self.server.limits  # type: ignore[attr-defined]
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
         length = self.headers.get("Content-Length")
         if "chunked" in encoding:
-            body = ChunkedReader(self.rfile, self._send_continue)
+            body = ChunkedReader(self.rfile, self._send_continue, limits.read_timeout)
         elif length is not None:
             if not length.strip().isdigit() or len(length.strip()) > 19:
                 raise BodyError("InvalidArgument", "Invalid Content-Length")
-            body = LengthReader(self.rfile, int(length), self._send_continue)
+            body = LengthReader(self.rfile, int(length), self._send_continue, limits.read_timeout)
         return Request(self.command, raw_path or "/", raw_query, self.headers, body, host_bucket)
 
     def _handle(self) -> None:
