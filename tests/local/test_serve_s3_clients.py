@@ -437,3 +437,22 @@ def test_delete_objects_with_versions_and_etags(s3):
     }
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="multi/")["Contents"]
     assert [o["Key"] for o in listed] == ["multi/b", "multi/c"]
+
+
+def test_sigv2_presigned_url_in_virtual_host_style(shared_serve, s3):
+    """The bucket comes from the host name: it still belongs in the string to sign."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    s3.put_object(Bucket=BUCKET, Key="vhost/file.txt", Body=b"virtual")
+    port = urlsplit(shared_serve.url).port
+    vhost = boto3_client(f"http://localhost:{port}", s3={"addressing_style": "virtual"})
+    url = vhost.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "vhost/file.txt"}
+    )
+    assert url.startswith(f"http://{BUCKET}.localhost:{port}/vhost/file.txt?")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", url)  # absolute form, as to a proxy: *.localhost need not resolve
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"virtual")
+    conn.close()
