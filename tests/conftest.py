@@ -41,6 +41,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "(deselect with -m 'not slow')",
     )
     config.addinivalue_line(
+        "markers", "browser: drives a real headless Chromium (select with -m browser)"
+    )
+    config.addinivalue_line(
         "markers",
         "interop: drives a real AWS CLI downloaded from PyPI (`make interop`; not in `make check`)",
     )

@@ -29,12 +29,21 @@ from sagemaker_async.errors import ExitCode
     help="Where buckets, the queue and notifications.jsonl are kept.",
 )
 @click.option(
+    "--bucket",
+    "buckets",
+    multiple=True,
+    metavar="NAME",
+    help="A bucket to create at start if it does not exist (repeatable), e.g. for "
+    "--input-location uploads. The output bucket is always created.",
+)
+@click.option(
     "--endpoint",
     "endpoints",
     multiple=True,
     metavar="NAME[=MODEL]",
     help="An endpoint to serve (repeatable). MODEL: echo (default), "
-    "python:package.module:function or http://127.0.0.1:PORT. Default: echo=echo.",
+    "python:package.module:function, http://127.0.0.1:PORT, command:CMD (a model server "
+    "serve starts) or docker:IMAGE. Default: echo=echo.",
 )
 @click.option(
     "--workers",
@@ -69,6 +78,26 @@ from sagemaker_async.errors import ExitCode
     show_default=True,
     help="Seconds to let in-flight inferences finish on Ctrl-C/SIGTERM before re-queueing.",
 )
+@click.option(
+    "--startup-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a command:/docker: model server may take to answer GET /ping with 200.",
+)
+@click.option(
+    "--notify-success",
+    multiple=True,
+    metavar="URL",
+    help="POST each Completed event to this loopback URL as SNS does (repeatable).",
+)
+@click.option(
+    "--notify-error",
+    multiple=True,
+    metavar="URL",
+    help="POST each Failed/Expired event to this loopback URL as SNS does (repeatable).",
+)
 def serve(
     host,
     port,
@@ -81,11 +110,20 @@ def serve(
     allow_remote,
     max_ttl,
     grace,
+    startup_timeout,
+    notify_success,
+    notify_error,
+    buckets,
 ):
     """Run a local asynchronous inference endpoint (S3 + SageMaker Runtime) on one port."""
     from pathlib import Path
 
-    from sagemaker_async.local.config import ServeConfig, ServeError, parse_endpoints
+    from sagemaker_async.local.config import (
+        ServeConfig,
+        ServeError,
+        parse_buckets,
+        parse_endpoints,
+    )
 
     try:
         config = ServeConfig(
@@ -101,6 +139,10 @@ def serve(
             max_ttl=max_ttl,
             grace=grace,
             profile=_global_option("profile"),
+            startup_timeout=startup_timeout,
+            notify_success=list(notify_success),
+            notify_error=list(notify_error),
+            buckets=parse_buckets(buckets),
         )
         from sagemaker_async.local.app import run
 

@@ -20,6 +20,7 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
@@ -32,6 +33,7 @@ from sagemaker_async.local.runtime.api import InvokeError, RuntimeApi
 from sagemaker_async.local.s3.api import S3Api
 
 STATUS_PATH = "/_status"
+PAGE_PATHS = ("/_dashboard", "/_sns/")  # answered by App.pages (local/http/dashboard.py)
 # The service's front door refuses larger requests outright (413, before authentication).
 MAX_RUNTIME_BODY = 5246976
 SMALL_ANSWER = 64 * 1024
@@ -115,6 +117,7 @@ class App:
         self.runtime = runtime
         self.credentials = credentials
         self.status = status  # () -> dict
+        self.pages: Callable[[Request], Response] | None = None  # for PAGE_PATHS
         self.accepting = True
         self._inflight = 0
         self._idle = threading.Condition()
@@ -144,6 +147,8 @@ class App:
         path = req.raw_path
         if req.host_bucket is None and path.rstrip("/") == STATUS_PATH:
             return self.status_page(req)
+        if req.host_bucket is None and self.pages and path.startswith(PAGE_PATHS):
+            return self.pages(req)
         service = sigv4.scope_service(req.headers, req.raw_query)
         if service == "sagemaker" or (
             service is None and req.host_bucket is None and _RUNTIME_PATH.match(path)

@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 COMPLETED = "Completed"
@@ -76,12 +77,17 @@ class NotificationLog:
         self.path = path
         self._lock = threading.Lock()
         self._fh = open(path, "ab")  # noqa: SIM115 - closed by close()
+        # Called with each event after it is written (SNS-style delivery, the dashboard);
+        # each must return at once: it runs on a worker thread.
+        self.listeners: list[Callable[[dict], None]] = []
 
     def append(self, event: dict) -> None:
         line = json.dumps(event, separators=(",", ":")).encode("utf-8") + b"\n"
         with self._lock:
             self._fh.write(line)
             self._fh.flush()
+        for listener in self.listeners:
+            listener(event)
 
     def sync(self) -> None:
         with self._lock:
