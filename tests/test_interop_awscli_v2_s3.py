@@ -1,6 +1,6 @@
 """The real AWS CLI v2 (installed by /work/shared/tools/install-aws-cli-v2.sh at
 /tmp/awscli2) against ``serve``: ``aws s3 cp`` of 20 MB up, S3 to S3 (a managed copy made of
-UploadPartCopy parts) and down. Runs in ``make interop``; skipped when the CLI or the shared
+UploadPartCopy parts) and down, and ``aws s3 presign``. Runs in ``make interop``; skipped when the CLI or the shared
 tools are missing. Only loopback is contacted."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,7 @@ def test_s3_cp_of_20_mb_up_across_and_down(served, tmp_path):
     assert (tmp_path / "back.bin").read_bytes() == data
     listing = aws(url, env, "s3", "ls", "s3://interop-v2/")
     assert "copy.bin" in listing and str(len(data)) in listing
+    presigned = aws(url, env, "s3", "presign", "s3://interop-v2/copy.bin").strip()
+    request = urllib.request.Request(presigned, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.read() == data[:100]
