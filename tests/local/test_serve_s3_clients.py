@@ -207,6 +207,56 @@ def test_full_object_multipart_checksum(s3):
     assert (head["ChecksumCRC32"], head["ChecksumType"]) == (whole, "FULL_OBJECT")
 
 
+@pytest.mark.parametrize("right", [True, False])
+def test_complete_with_the_object_checksum(s3, right):
+    """The client states the whole object's CRC32 on completion: checked, not taken as the
+    checksum of the XML body."""
+    parts = [pattern(5 * MIB, 6), b"end"]
+    key = f"sums/declared-{right}"
+    upload_id = s3.create_multipart_upload(
+        Bucket=BUCKET, Key=key, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT"
+    )["UploadId"]
+    uploaded = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(
+                Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=n, Body=body
+            )["ETag"],
+        }
+        for n, body in enumerate(parts, 1)
+    ]
+    crc = zlib.crc32(b"".join(parts)) ^ (0 if right else 1)
+    kwargs = {
+        "Bucket": BUCKET,
+        "Key": key,
+        "UploadId": upload_id,
+        "MultipartUpload": {"Parts": uploaded},
+        "ChecksumCRC32": base64.b64encode(crc.to_bytes(4, "big")).decode(),
+        "ChecksumType": "FULL_OBJECT",
+    }
+    if right:
+        assert s3.complete_multipart_upload(**kwargs)["ChecksumType"] == "FULL_OBJECT"
+    else:
+        status, code, _ = error_of(s3.complete_multipart_upload, **kwargs)
+        assert (status, code) == (400, "BadDigest")
+        assert error_of(s3.head_object, Bucket=BUCKET, Key=key)[0] == 404
+
+
+def test_md5_checksum_and_the_xxhash_ones_serve_lacks(s3):
+    body = b"checksummed"
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    answer = s3.put_object(Bucket=BUCKET, Key="sums/md5", Body=body, ChecksumMD5=md5)
+    assert answer["ChecksumMD5"] == md5
+    status, code, _ = error_of(
+        s3.put_object, Bucket=BUCKET, Key="sums/md5", Body=b"other", ChecksumMD5=md5
+    )
+    assert (status, code) == (400, "BadDigest")
+    status, code, _ = error_of(
+        s3.put_object, Bucket=BUCKET, Key="sums/xx", Body=body, ChecksumXXHASH64="AAAAAAAAAAA="
+    )
+    assert (status, code) == (501, "NotImplemented")
+
+
 def test_list_parts_and_list_multipart_uploads(s3):
     first = s3.create_multipart_upload(Bucket=BUCKET, Key="listing/a")["UploadId"]
     second = s3.create_multipart_upload(Bucket=BUCKET, Key="listing/b")["UploadId"]

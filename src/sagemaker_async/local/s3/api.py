@@ -122,6 +122,9 @@ _UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
     "x-amz-bypass-governance-retention": None,
     "x-amz-object-ownership": frozenset(["BucketOwnerEnforced"]),
     "x-amz-copy-source-version-id": None,
+    "x-amz-checksum-xxhash64": None,
+    "x-amz-checksum-xxhash3": None,
+    "x-amz-checksum-xxhash128": None,
 }
 # Reads of features serve refuses to set, answered truthfully: an object never has tags (a
 # PUT with tags is refused), versioning was never enabled, every ACL is the owner's.
@@ -129,6 +132,17 @@ _TRUTHFUL_READS = {("GET", "tagging"), ("DELETE", "tagging"), ("GET", "versionin
 ACCOUNT_ID = "123456789012"
 OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
 OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
+
+
+def _checksum_algorithm(value: str | None, header: str) -> str | None:
+    """A checksum algorithm named in ``header``: one serve computes, 501 for the XXHASH ones
+    S3 knows (no stdlib implementation), else InvalidRequest."""
+    algorithm = (value or "").strip().lower() or None
+    if algorithm is None or algorithm in checksums.ALGORITHMS:
+        return algorithm
+    if algorithm in checksums.NOT_IMPLEMENTED:
+        raise _not_implemented(header, header=True)
+    raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
 
 
 def _not_implemented(what: str, header: bool) -> StoreError:
@@ -246,9 +260,12 @@ class Payload:
         signed: sigv4.SignedRequest | None,
         presigned: bool,
         upload_algorithm: str | None = None,
+        object_checksums: bool = False,
     ):
         """``upload_algorithm``: a checksum to compute when the body declares none (multipart parts
-        of an upload created with a checksum algorithm)."""
+        of an upload created with a checksum algorithm). ``object_checksums``: the
+        ``x-amz-checksum-*`` headers describe the object being made, not this body
+        (CompleteMultipartUpload)."""
         headers = req.headers
         if req.body is None:
             raise S3Error(
@@ -307,20 +324,22 @@ class Payload:
         self.expected_checksum: str | None = None
         for header, algorithm in checksums.HEADERS.items():
             value = headers.get(header)
-            if value is not None:
+            if value is not None and not object_checksums:
                 self.algorithm, self.expected_checksum = algorithm, value
                 break
         trailer = (headers.get("x-amz-trailer") or "").strip().lower()
         if trailer:
             if trailer not in checksums.HEADERS:
+                if trailer.removeprefix("x-amz-checksum-") in checksums.NOT_IMPLEMENTED:
+                    raise _not_implemented("x-amz-trailer", header=True)
                 raise S3Error("InvalidRequest", f"Unsupported trailer: {trailer}")
             if self.chunked is None:
                 raise S3Error("InvalidRequest", "x-amz-trailer requires an aws-chunked body")
             self.algorithm = checksums.HEADERS[trailer]
         if self.algorithm is None:
-            sdk = (headers.get("x-amz-sdk-checksum-algorithm") or "").lower()
-            if sdk and sdk not in checksums.ALGORITHMS:
-                raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {sdk}")
+            _checksum_algorithm(
+                headers.get("x-amz-sdk-checksum-algorithm"), "x-amz-sdk-checksum-algorithm"
+            )
         if upload_algorithm is not None and self.algorithm not in (None, upload_algorithm):
             raise S3Error(
                 "InvalidRequest",
@@ -584,7 +603,7 @@ class S3Api:
                 return self.copy_object(req, bucket, key)
             return self.put_object(req, signed, presigned, bucket, key)
         if method == "POST":
-            body = Payload(req, signed, presigned)
+            body = Payload(req, signed, presigned, object_checksums="uploadId" in params)
             data = body.read_all(MAX_XML_BYTES)
             body.finish()
             if "uploads" in params:
@@ -884,10 +903,13 @@ class S3Api:
     def copy_object(self, req, bucket, key) -> Response:
         info, fh = self._copy_source(req)
         replace = (req.headers.get("x-amz-metadata-directive") or "").upper() == "REPLACE"
-        algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
-        if algorithm and algorithm not in checksums.ALGORITHMS:
+        try:
+            algorithm = _checksum_algorithm(
+                req.headers.get("x-amz-checksum-algorithm"), "x-amz-checksum-algorithm"
+            )
+        except StoreError:
             fh.close()
-            raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
+            raise
         source = unquote(req.headers.get("x-amz-copy-source", "")).lstrip("/")
         if source == f"{bucket}/{key}" and not replace and algorithm is None:
             fh.close()
@@ -987,9 +1009,9 @@ class S3Api:
 
     # -- multipart -------------------------------------------------------------------------
     def create_upload(self, req, bucket, key) -> Response:
-        algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
-        if algorithm and algorithm not in checksums.ALGORITHMS:
-            raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
+        algorithm = _checksum_algorithm(
+            req.headers.get("x-amz-checksum-algorithm"), "x-amz-checksum-algorithm"
+        )
         checksum_type = (req.headers.get("x-amz-checksum-type") or "").upper() or None
         if checksum_type is not None:
             if checksum_type not in ("COMPOSITE", "FULL_OBJECT"):
@@ -1110,8 +1132,28 @@ class S3Api:
                 if part.find(f"Checksum{name.upper()}") is not None
             }
             parts.append((number, part.findtext("ETag") or "", declared))
-        self._upload_for(bucket, key, upload_id)
-        info = self.store.complete_upload(bucket, upload_id, parts, self._write_condition(req))
+        meta = self._upload_for(bucket, key, upload_id)
+        declared = {
+            algorithm: value.strip()
+            for header, algorithm in checksums.HEADERS.items()
+            if (value := req.headers.get(header)) is not None
+        }
+        declared_type = (req.headers.get("x-amz-checksum-type") or "").upper()
+        if declared and set(declared) != {meta.get("checksum_algorithm")}:
+            raise S3Error(
+                "InvalidRequest",
+                "The checksum algorithm of the complete request does not match the one the "
+                "upload was created with.",
+            )
+        if declared_type and declared_type != (meta.get("checksum_type") or declared_type):
+            raise S3Error(
+                "InvalidRequest",
+                f"The upload was created using the {meta.get('checksum_type')} checksum mode. "
+                f"The complete request must use the same checksum mode.",
+            )
+        info = self.store.complete_upload(
+            bucket, upload_id, parts, self._write_condition(req), declared
+        )
         size = req.headers.get("x-amz-mp-object-size")
         inner = (
             _tag("Location", f"/{bucket}/{quote(key)}")
@@ -1230,7 +1272,12 @@ class S3Api:
 
 
 # Checksum types each algorithm allows in a multipart upload (the SHAs: composite only).
-_ALLOWED_TYPES = {"sha1": "COMPOSITE", "sha256": "COMPOSITE", "sha512": "COMPOSITE"}
+_ALLOWED_TYPES = {
+    "md5": "COMPOSITE",
+    "sha1": "COMPOSITE",
+    "sha256": "COMPOSITE",
+    "sha512": "COMPOSITE",
+}
 
 
 def _part_number(value: str) -> int:
