@@ -7,8 +7,6 @@ from __future__ import annotations
 import http.client
 import resource
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +16,15 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client, serve_env, wait_for_object
+from conftest import (
+    ACCESS_KEY,
+    CREDENTIALS,
+    REGION,
+    SECRET_KEY,
+    Serve,
+    serve_env,
+    wait_for_object,
+)
 
 FAST = {"SAGEMAKER_ASYNC_SERVE_LIMITS": "header_timeout=1,read_timeout=1"}
 
@@ -178,48 +184,16 @@ def test_when_every_connection_is_busy_new_ones_get_slow_down(start_serve):
             time.sleep(0.1)
 
 
-class LimitedServe:
-    """``serve`` under a low fd limit (``ulimit -n``), started here so the limit applies."""
-
-    def __init__(self, tmp: Path, nofile: int):
-        env = serve_env(tmp, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY})
-        self.log_path = tmp / "limited-stderr.log"
-
-        def limit() -> None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
-                + ["--data-dir", str(tmp / "data"), "--endpoint", "echo"],
-                stdout=subprocess.PIPE,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=tmp,
-                preexec_fn=limit,  # noqa: PLW1509 - setrlimit only, before exec
-            )
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().decode().strip()  # printed once it listens
-        assert self.url.startswith("http://"), self.log_path.read_text()
-
-    def client(self, service: str):
-        return make_client(service, self.url)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        assert self.proc.stdout is not None
-        self.proc.stdout.close()
-
-
 @pytest.fixture
 def limited(tmp_path):
-    server = LimitedServe(tmp_path, nofile=256)
+    """``serve`` under a low fd limit (``ulimit -n 256``)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    env = serve_env(tmp_path, CREDENTIALS)
+    # preexec_fn: a single-threaded moment in the test
+    server = Serve(tmp_path / "data", ["--endpoint", "echo"], env, tmp_path, preexec_fn=limit)
     yield server
     server.stop()
 
@@ -230,11 +204,6 @@ def test_idle_connections_beyond_the_fd_limit_lock_nobody_out(limited):
         s3 = limited.client("s3")
         assert "Buckets" in s3.list_buckets()
         runtime = limited.client("sagemaker-runtime")
-        answer = (
-            runtime.invoke_endpoint_async(EndpointName="echo", InputLocation="s3://nowhere/x")
-            if False
-            else None
-        )
         s3.create_bucket(Bucket="fd-limit")
         s3.put_object(Bucket="fd-limit", Key="in.json", Body=b'{"fd": "limit"}')
         answer = runtime.invoke_endpoint_async(
@@ -245,7 +214,7 @@ def test_idle_connections_beyond_the_fd_limit_lock_nobody_out(limited):
     finally:
         for sock in idle:
             sock.close()
-    assert "Too many open files" not in limited.log_path.read_text()
+    assert "Too many open files" not in limited.stderr()
 
 
 def rss_mb(pid: int) -> int:

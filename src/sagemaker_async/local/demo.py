@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from sagemaker_async.local.process import ServeError, ServeProcess
+from sagemaker_async.local.process import ServeProcess, ServeStartError
 
 CLI = [sys.executable, "-m", "sagemaker_async"]
 
@@ -63,7 +63,7 @@ def main() -> int:
         _show(["serve", "--port", "0", *serve_args])
         try:
             server = ServeProcess(serve_args, env=env, log_path=os.path.join(home, "serve.log"))
-        except ServeError as exc:
+        except ServeStartError as exc:
             print(exc, file=sys.stderr)
             return 1
         with server:
