@@ -3,7 +3,7 @@ point quickly.
 
 It imports the CLI and botocore's client machinery once, then for each JSON line on stdin
 (``{"args": [...], "env": {...}}``) forks a child that sets the environment, points fds 1
-and 2 at temporary files and calls ``sagemaker_async.cli.tree.main``; the parent waits (with
+and 2 at temporary files and calls ``sagemaker_async.cli.main.main``; the parent waits (with
 a deadline) and answers one JSON line: ``{"rc", "stdout", "stderr", "timed_out"}`` (outputs
 as text, undecodable bytes escaped). The child's address space is capped, so a runaway
 allocation shows up as a failure instead of swapping the machine. It is its own process
@@ -25,7 +25,7 @@ import botocore.session  # noqa: F401 - loaded once here, shared by every child
 import jmespath  # noqa: F401
 import yaml  # noqa: F401
 
-from sagemaker_async.cli import tree
+from sagemaker_async.cli import main as entry_point
 from sagemaker_async.request import client, params, settings, yamlio  # noqa: F401
 
 CASE_DEADLINE = 30.0  # seconds: far above any case; a hang is a finding
@@ -42,7 +42,7 @@ def run_child(args: list[str], env: dict[str, str], out_fd: int, err_fd: int) ->
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     code = 0
     try:
-        tree.main(args)
+        entry_point.main(args)
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
     except BaseException:  # an escape: show it as the test would see it from a process
@@ -93,7 +93,7 @@ def warm_up() -> None:
             ],
         ):
             with contextlib.suppress(SystemExit):
-                tree.main(args)
+                entry_point.main(args)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

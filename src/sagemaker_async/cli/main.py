@@ -24,6 +24,12 @@ def main(args: list[str] | None = None) -> NoReturn:
     """The ``sagemaker-async`` command."""
     args = sys.argv[1:] if args is None else args
     if args == ["--version"]:
+        from sagemaker_async.request.configfiles import check_files
+
+        try:  # as the AWS CLI: a malformed config file fails even --version
+            check_files()
+        except Exception:
+            sys.exit(run(args))  # the one error handler reports it
         from sagemaker_async.cli.version import version_text
 
         # The whole line is the root's --version option: answered before click is imported
@@ -52,9 +58,9 @@ def run(args: list[str], streams: Streams | None = None) -> int:
     streams = context.streams
     root = build_tree()
     try:
-        from sagemaker_async.request.settings import check_config_files
+        from sagemaker_async.request.configfiles import check_files
 
-        check_config_files()  # as the AWS CLI, before any argument: --version and help too
+        check_files()  # as the AWS CLI, before any argument: --version and help too
         with root.make_context(root.name, list(args), obj=context) as ctx:
             return int(root.invoke(ctx) or 0)
     except KeyboardInterrupt:

@@ -132,9 +132,11 @@ class Settings:
         the global options, with the value as the whole message."""
         if self.cli_binary_format:
             return self.cli_binary_format
+        from sagemaker_async.request.configfiles import ProfileMissing, profile_value
+
         try:
-            configured = profile_config_value(self.profile, "cli_binary_format")
-        except ProfileMissing:
+            configured = profile_value(self.profile, "cli_binary_format")
+        except ProfileMissing:  # as the AWS CLI: a profile it cannot read means base64
             configured = None
         if configured is None:
             return "base64"
@@ -204,63 +206,6 @@ class Settings:
             )
 
 
-class ProfileMissing(Exception):
-    """A profile named by --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE that no file has."""
-
-
-def profile_config_value(profile: str | None, name: str, variable: str | None = None) -> Any:
-    """A session variable as botocore resolves it (``variable`` from the environment, else the
-    profile's config section), read without a botocore session: it runs on every command,
-    errors included, where building a session would cost ~100 ms. A named profile that does
-    not exist raises ProfileMissing, as botocore's ProfileNotFound; the default may be absent.
-    """
-    import os
-
-    from botocore.configloader import load_config, raw_config_parse
-    from botocore.exceptions import ConfigNotFound
-
-    if variable is not None and variable in os.environ:
-        return os.environ[variable]
-    if not profile:  # --profile "" is not a profile: the environment's, else the default
-        profile = None
-        for profile_variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-            if profile_variable in os.environ:  # set but empty names the profile ""
-                profile = os.environ[profile_variable]
-                break
-    try:
-        profiles = load_config(os.environ.get("AWS_CONFIG_FILE", "~/.aws/config"))["profiles"]
-    except ConfigNotFound:
-        profiles = {}
-    if profile is None:
-        return profiles.get("default", {}).get(name)
-    if profile not in profiles:
-        credentials_file = os.environ.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-        try:
-            known = raw_config_parse(credentials_file)
-        except ConfigNotFound:
-            known = {}
-        if profile not in known:
-            raise ProfileMissing(profile)
-    return profiles.get(profile, {}).get(name)
-
-
-def check_config_files() -> None:
-    """Parse the config and credentials files first, as the AWS CLI does before reading any
-    argument (--version and help included): a malformed one is the error reported (255)."""
-    import contextlib
-    import os
-
-    from botocore.configloader import raw_config_parse
-    from botocore.exceptions import ConfigNotFound
-
-    for variable, default in (
-        ("AWS_CONFIG_FILE", "~/.aws/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
-    ):
-        with contextlib.suppress(ConfigNotFound):  # no file is fine
-            raw_config_parse(os.environ.get(variable, default))
-
-
 # Deeper than any hand-written expression; applying one much deeper would exhaust the stack.
 MAX_QUERY_DEPTH = 200
 
@@ -321,9 +266,11 @@ def error_format_from_environment(settings: Settings | None) -> str:
     if settings is not None and settings.cli_error_format:
         chosen = settings.cli_error_format.lower()
     else:
+        from sagemaker_async.request.configfiles import ProfileMissing, profile_value
+
         profile = None if early or settings is None else settings.profile
         try:
-            configured = profile_config_value(profile, "cli_error_format", "AWS_CLI_ERROR_FORMAT")
+            configured = profile_value(profile, "cli_error_format", "AWS_CLI_ERROR_FORMAT")
         except ProfileMissing:  # the AWS CLI cannot read the format: the plain message
             return "legacy"
         except Exception:  # unreadable files: their own error is being reported
