@@ -163,7 +163,7 @@ def run(config: ServeConfig) -> int:
             f"{endpoint.failure_prefix}/"
         )
     if requeued:
-        log.write(f"re-queued {requeued} request(s) left in progress by an earlier run")
+        log.write(f"re-queued {requeued} request(s) left unfinished by an earlier run")
     sys.stdout.write(server.url + "\n")  # last: once it is read, the log above is complete
     sys.stdout.flush()
     for endpoint in endpoints.values():

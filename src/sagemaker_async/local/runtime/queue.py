@@ -4,22 +4,23 @@ A request row is committed with ``synchronous=FULL`` (the WAL is fsynced) before
 Concurrent enqueues share one commit (group commit): the first caller commits every row waiting
 at that moment, the others wait for it, so under load one fsync covers many requests.
 
-Every other change — claim, release, finish, expiry — commits with ``synchronous=NORMAL``: it
-survives a crash of the process (the data is in the OS's page cache), and after a power loss
-the worst case is a row that is still ``queued``/``running`` although its output object exists,
-which the re-run finds (the worker checks for the object first). Workers claim the oldest queued
-row of their endpoint with a lease (owner = this process's run id); a request ends in state
-``done`` with an outcome ``completed``/``failed``/``expired``. At start-up every ``running`` row
-belongs to a dead process (the data directory is locked), so it is re-queued.
+The database holds what must survive a crash: a row is ``queued`` until it is ``done`` (outcome
+``completed``/``failed``/``expired``). Which rows this process is working on is kept in memory
+(one process owns the data directory, so a claim means nothing to anyone else): claiming is a
+read on a second connection, which in WAL mode never waits for a writer's fsync. Marking rows
+done commits with ``synchronous=NORMAL``, in batches: that survives a crash of the process, and
+after a power loss the worst case is a row still ``queued`` although its object exists, which
+the re-run finds. A row that an earlier process may have started (any row older than this
+process, or one given back after an error) is handed out with ``attempts > 1``, and the worker
+first checks whether its output or failure object already exists.
 
-Cost does not grow with the backlog: the queued and running rows have their own partial indexes
-(claim, expiry, oldest request), and the status counts are kept in memory, counted once at start.
-All access goes through one connection guarded by a lock: SQLite serialises writers anyway,
-and a Python lock wakes waiters at once where SQLite's busy handler sleeps.
+Cost does not grow with the backlog: queued rows have partial indexes (claim order, expiry),
+and the status counts are kept in memory, counted once at start.
 """
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import threading
 import time
@@ -58,7 +59,6 @@ CREATE TABLE IF NOT EXISTS requests (
 DROP INDEX IF EXISTS requests_pending;
 CREATE INDEX IF NOT EXISTS requests_queued ON requests (endpoint, seq) WHERE state = 'queued';
 CREATE INDEX IF NOT EXISTS requests_expiry ON requests (expires_at) WHERE state = 'queued';
-CREATE INDEX IF NOT EXISTS requests_running ON requests (endpoint, seq) WHERE state = 'running';
 """
 
 _COLUMNS = [
@@ -162,25 +162,31 @@ _INSERT = (
 class Queue:
     def __init__(self, path: Path, run_id: str):
         self.run_id = run_id
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the writer connection
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self._read_lock = threading.Lock()  # the reader connection (claims, expiry, status)
+        self._reader = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._group_lock = threading.Lock()
         self._waiting: list[_Waiter] = []
         self._committing = False
+        # In memory, under _claim_lock: the claims, each endpoint's claim position, the rows
+        # given back to be claimed again, and the counts.
+        self._claim_lock = threading.Lock()
+        self._claimed: dict[int, str] = {}  # seq -> endpoint
+        self._cursor: dict[str, int] = {}
+        self._again: dict[str, list[int]] = {}
         self._counts: dict[str, Counter[str]] = {}
+        row = self._conn.execute("SELECT MAX(seq) FROM requests").fetchone()
+        self._started_seq = row[0] or 0  # rows up to here may have been started before
         self.recount()
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._conn.close()
-
-    def _write(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run one statement in its own write transaction; returns its rows (RETURNING)."""
-        with self._lock:
-            return self._transaction(lambda: self._conn.execute(sql, params).fetchall())
+            self._reader.close()
 
     def _transaction(self, body, durable: bool = False):
         """Run ``body()`` in a write transaction (the caller holds the lock)."""
@@ -198,25 +204,21 @@ class Queue:
                 self._conn.execute("PRAGMA synchronous=NORMAL")
         return result
 
+    def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._read_lock:
+            return self._reader.execute(sql, params).fetchall()
+
     # -- counts for the status page ---------------------------------------------------------
     def recount(self) -> None:
         """Count the rows by endpoint and state/outcome (once at start: a scan of the table)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT endpoint, state, outcome, COUNT(*) FROM requests "
-                "GROUP BY endpoint, state, outcome"
-            ).fetchall()
-            self._counts = {}
-            for endpoint, state, outcome, count in rows:
-                self._counts.setdefault(endpoint, Counter())[
-                    outcome if state == DONE else state
-                ] += count
-
-    def _count(self, endpoint: str, before: str | None, after: str) -> None:
-        counts = self._counts.setdefault(endpoint, Counter())
-        if before:
-            counts[before] -= 1
-        counts[after] += 1
+        rows = self._read(
+            "SELECT endpoint, state, outcome, COUNT(*) FROM requests GROUP BY endpoint, state, outcome"
+        )
+        counts: dict[str, Counter[str]] = {}
+        for endpoint, state, outcome, count in rows:
+            counts.setdefault(endpoint, Counter())[outcome if state == DONE else state] += count
+        with self._claim_lock:
+            self._counts = counts
 
     # -- enqueue: durable, one fsync per group -----------------------------------------------
     def enqueue(self, req: NewRequest) -> int:
@@ -245,9 +247,10 @@ class Queue:
         try:
             with self._lock:
                 seqs = self._transaction(insert_all, durable=True)
+            with self._claim_lock:
                 for waiter, seq in zip(group, seqs, strict=True):
                     waiter.seq = seq
-                    self._count(waiter.request.endpoint, None, QUEUED)
+                    self._counts.setdefault(waiter.request.endpoint, Counter())[QUEUED] += 1
         except BaseException as exc:  # every request of the group fails with it
             for waiter in group:
                 waiter.error = exc
@@ -260,47 +263,64 @@ class Queue:
         for waiter in group:
             waiter.done.set()
 
-    # -- claims and outcomes: no fsync -------------------------------------------------------
+    # -- claims: in memory -------------------------------------------------------------------
     def requeue_orphans(self) -> int:
-        """Put back every claim held by an earlier process; returns how many."""
-        rows = self._write(
-            "UPDATE requests SET state='queued', lease_owner=NULL, lease_expires=NULL "
-            "WHERE state='running' RETURNING seq"
-        )
-        if rows:
-            self.recount()
-        return len(rows)
-
-    def claim(self, endpoint: str, lease_seconds: float) -> Request | None:
-        """Lease the oldest queued request of ``endpoint`` to this process."""
-        rows = self._write(
-            f"UPDATE requests SET state='running', lease_owner=?, lease_expires=?, "
-            f"attempts=attempts+1 WHERE seq = (SELECT seq FROM requests "
-            f"WHERE endpoint=? AND state='queued' ORDER BY seq LIMIT 1) RETURNING {_SELECT}",
-            (self.run_id, time.time() + lease_seconds, endpoint),
-        )
-        if not rows:
-            return None
+        """Rows an earlier process left unfinished (all are queued again); returns how many."""
         with self._lock:
-            self._count(endpoint, QUEUED, RUNNING)
-        return Request(*rows[0])
+            self._transaction(
+                lambda: self._conn.execute(
+                    "UPDATE requests SET state='queued', lease_owner=NULL, lease_expires=NULL "
+                    "WHERE state='running'"  # written by earlier versions
+                )
+            )
+        self.recount()
+        with self._claim_lock:
+            return sum(counts[QUEUED] for counts in self._counts.values())
+
+    def _take(self, row: tuple[Any, ...], again: bool = False) -> Request:
+        request = Request(*row)
+        self._claimed[request.seq] = request.endpoint
+        request.state = RUNNING
+        request.lease_owner = self.run_id
+        request.attempts = 2 if again or request.seq <= self._started_seq else 1
+        return request
+
+    def claim(self, endpoint: str, lease_seconds: float = 0.0) -> Request | None:
+        """Hand the oldest queued request of ``endpoint`` to the caller (in memory)."""
+        with self._claim_lock:
+            again = self._again.get(endpoint)
+            while again:
+                rows = self._read(
+                    f"SELECT {_SELECT} FROM requests WHERE seq=? AND state='queued'",
+                    (heapq.heappop(again),),
+                )
+                if rows and rows[0][0] not in self._claimed:
+                    return self._take(rows[0], again=True)
+            cursor = self._cursor.get(endpoint, 0)
+            while True:
+                rows = self._read(
+                    f"SELECT {_SELECT} FROM requests WHERE endpoint=? AND state='queued' "
+                    f"AND seq>? ORDER BY seq LIMIT 1",
+                    (endpoint, cursor),
+                )
+                if not rows:
+                    return None
+                cursor = self._cursor[endpoint] = rows[0][0]
+                if cursor not in self._claimed:  # else the reaper took it
+                    return self._take(rows[0])
 
     def release(self, seq: int) -> None:
-        """Give a claimed request back to the queue (shutdown, or an I/O error to retry)."""
-        rows = self._write(
-            "UPDATE requests SET state='queued', lease_owner=NULL, lease_expires=NULL "
-            "WHERE seq=? AND state='running' AND lease_owner=? RETURNING endpoint",
-            (seq, self.run_id),
-        )
-        with self._lock:
-            for (endpoint,) in rows:
-                self._count(endpoint, RUNNING, QUEUED)
+        """Give a claimed request back to be claimed again (an error to retry, shutdown)."""
+        with self._claim_lock:
+            endpoint = self._claimed.pop(seq, None)
+            if endpoint is not None:
+                heapq.heappush(self._again.setdefault(endpoint, []), seq)
 
     def finish(self, seq: int, outcome: str, reason: str | None = None) -> None:
         self.finish_many([Finished(seq, outcome, reason)])
 
     def finish_many(self, finished: list[Finished]) -> None:
-        """Mark claimed requests done, all in one transaction."""
+        """Mark claimed requests done, all in one transaction (no fsync)."""
         now = time.time()
 
         def update_all() -> list[tuple[str, str]]:
@@ -308,8 +328,7 @@ class Queue:
             for item in finished:
                 row = self._conn.execute(
                     "UPDATE requests SET state='done', outcome=?, reason=?, finished_at=?, "
-                    "body=NULL, lease_owner=NULL, lease_expires=NULL "
-                    "WHERE seq=? AND state='running' RETURNING endpoint",
+                    "body=NULL WHERE seq=? AND state='queued' RETURNING endpoint",
                     (item.outcome, item.reason, now, item.seq),
                 ).fetchone()
                 if row is not None:
@@ -317,54 +336,59 @@ class Queue:
             return out
 
         with self._lock:
-            for endpoint, outcome in self._transaction(update_all):
-                self._count(endpoint, RUNNING, outcome)
+            done = self._transaction(update_all)
+        with self._claim_lock:
+            for item in finished:
+                self._claimed.pop(item.seq, None)
+            for endpoint, outcome in done:
+                counts = self._counts.setdefault(endpoint, Counter())
+                counts[QUEUED] -= 1
+                counts[outcome] += 1
 
-    def take_expired(self, now: float) -> list[Request]:
-        """Claim every queued request whose TTL has passed (the caller finishes them)."""
-        next_expiry = self.next_expiry()
-        if next_expiry is None or next_expiry > now:
-            return []  # no write transaction when nothing expired
-        rows = self._write(
-            f"UPDATE requests SET state='running', lease_owner=?, lease_expires=? "
-            f"WHERE state='queued' AND expires_at<=? RETURNING {_SELECT}",
-            (self.run_id, now + 60, now),
-        )
-        requests = [Request(*row) for row in rows]
-        with self._lock:
-            for request in requests:
-                self._count(request.endpoint, QUEUED, RUNNING)
-        return requests
+    def take_expired(self, now: float, limit: int = 500) -> list[Request]:
+        """Claim queued requests whose TTL has passed (the caller finishes them)."""
+        with self._claim_lock:
+            rows = self._read(
+                f"SELECT {_SELECT} FROM requests WHERE state='queued' AND expires_at<=? "
+                f"ORDER BY expires_at LIMIT ?",
+                (now, limit + len(self._claimed)),
+            )
+            return [self._take(row) for row in rows if row[0] not in self._claimed][:limit]
 
     # -- reads -----------------------------------------------------------------------------
     def next_expiry(self) -> float | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT MIN(expires_at) FROM requests WHERE state='queued'"
-            ).fetchone()
-        return row[0]
+        """When the next queued, unclaimed request expires."""
+        with self._claim_lock:
+            rows = self._read(
+                "SELECT seq, expires_at FROM requests WHERE state='queued' "
+                "ORDER BY expires_at LIMIT ?",
+                (len(self._claimed) + 1,),
+            )
+            return next((at for seq, at in rows if seq not in self._claimed), None)
 
     def pending(self, endpoint: str) -> int:
-        with self._lock:
-            return self._counts.get(endpoint, Counter())[QUEUED]
+        with self._claim_lock:
+            claimed = sum(1 for e in self._claimed.values() if e == endpoint)
+            return self._counts.get(endpoint, Counter())[QUEUED] - claimed
 
     def stats(self) -> dict[str, dict[str, float]]:
-        """Per endpoint: counts by state/outcome and the age of the oldest waiting request."""
+        """Per endpoint: counts by state/outcome and the age of the oldest unfinished request."""
         now = time.time()
         out: dict[str, dict[str, float]] = {}
-        with self._lock:
+        with self._claim_lock:
+            running = Counter(self._claimed.values())
             for endpoint, counts in self._counts.items():
                 entry: dict[str, float] = {name: n for name, n in counts.items() if n}
-                oldest = [
-                    self._conn.execute(
-                        f"SELECT received_at FROM requests WHERE endpoint=? AND state='{state}' "
-                        f"ORDER BY seq LIMIT 1",
-                        (endpoint,),
-                    ).fetchone()
-                    for state in (QUEUED, RUNNING)
-                ]
-                entry["oldest"] = min([row[0] for row in oldest if row] + [now])
+                entry[QUEUED] = counts[QUEUED] - running[endpoint]
+                entry[RUNNING] = running[endpoint]
                 out[endpoint] = entry
+        for endpoint, entry in out.items():
+            rows = self._read(
+                "SELECT received_at FROM requests WHERE endpoint=? AND state='queued' "
+                "ORDER BY seq LIMIT 1",
+                (endpoint,),
+            )
+            entry["oldest"] = rows[0][0] if rows else now
         return out
 
 
