@@ -139,7 +139,12 @@ class Batcher:
                 if not items:
                     self._busy = False
                     return
-            self._flush(items)
+            try:
+                self._flush(items)
+            except BaseException:
+                with self._lock:
+                    self._busy = False
+                raise
 
 
 class WorkerPool:
@@ -212,6 +217,8 @@ class WorkerPool:
         while not self.stop_event.is_set():
             generation = endpoint.generation
             with slots:  # claim and model call: at most --workers at a time
+                if self.stop_event.is_set():
+                    return
                 try:
                     request = self.queue.claim(endpoint.name, LEASE_MARGIN_SECONDS + 3600)
                 except Exception as exc:  # the database went away during shutdown
@@ -311,6 +318,14 @@ class WorkerPool:
                     bucket, key, outcome.body, {"content-type": outcome.content_type}
                 )
                 break
+            except StoreError as exc:  # the bucket was deleted meanwhile, …: try again later
+                self.log.write(
+                    f"ERROR {request.endpoint} {request.inference_id}: cannot write "
+                    f"{s3_uri(bucket, key)}: {exc.code}; re-queued"
+                )
+                self.stop_event.wait(1.0)
+                self._release(request)
+                return
             except OSError as exc:
                 if self.stop_event.is_set() or time.monotonic() > give_up:
                     self.log.write(
