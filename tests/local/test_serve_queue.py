@@ -161,3 +161,20 @@ def test_expired_requests_are_taken_once_and_skip_claimed_ones(queue):
     assert queue.take_expired(time.time()) == []
     nxt = queue.claim("echo")
     assert nxt is not None and nxt.seq == fresh_seq  # the expired one is not handed out again
+
+
+def test_rows_read_ahead_and_taken_by_the_reaper_are_not_handed_out(queue):
+    first = queue.enqueue(new(1))
+    expiring = [queue.enqueue(new(n, ttl=-1)) for n in range(2, 5)]
+    last = queue.enqueue(new(5))
+    request = queue.claim("echo")  # reads the next rows ahead
+    assert request is not None and request.seq == first
+    taken = queue.take_expired(time.time())
+    assert sorted(r.seq for r in taken) == expiring
+    nxt = queue.claim("echo")
+    assert nxt is not None and nxt.seq == last
+    assert queue.claim("echo") is None
+    for r in taken:
+        queue.finish(r.seq, "expired")
+    assert queue.claim("echo") is None
+    assert queue.stats()["echo"]["expired"] == 3
