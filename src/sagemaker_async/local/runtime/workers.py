@@ -1,10 +1,10 @@
 """Workers: claim a request, fetch its input, call the model, write exactly one output or
 failure object, publish the notification, mark the request done.
 
-Each endpoint runs at most ``--workers N`` claims and model calls at a time, on ``N +
-IO_THREADS`` threads woken through a condition variable on every enqueue (no polling on the hot
-path): a thread that has its model's answer writes the object (fsynced) while another calls the
-model. Notifications and "done" marks are recorded in batches: one write and one transaction for
+Each endpoint has ``--workers N`` model threads, woken through a condition variable on every
+enqueue (no polling on the hot path): they claim and call the model, so at most N inferences
+run at once, and hand the answer to IO_THREADS writer threads that write the object (fsynced)
+meanwhile. Notifications and "done" marks are recorded in batches: one write and one transaction for
 all the requests finished meanwhile. An I/O error writing an object is retried, then the request
 is re-queued; it never stays in progress until a restart. One reaper thread expires requests
 whose RequestTTLSeconds passed while they waited.
@@ -13,6 +13,7 @@ whose RequestTTLSeconds passed while they waited.
 from __future__ import annotations
 
 import json
+import queue as queue_module
 import sys
 import threading
 import time
@@ -41,8 +42,8 @@ from sagemaker_async.local.s3.store import S3Store, StoreError
 
 # How long a claim is leased beyond the invocation timeout; only informative in one process.
 LEASE_MARGIN_SECONDS = 60.0
-# Threads per endpoint beyond --workers: they write outputs while the others call the model.
-IO_THREADS = 4
+# Threads that write outputs (shared by the endpoints) while the model threads call the model.
+IO_THREADS = 8
 # How long a worker retries writing an object (EMFILE, ENOSPC, …) before re-queueing it.
 IO_RETRY_SECONDS = 30.0
 
@@ -148,9 +149,9 @@ class Batcher:
 
 
 class WorkerPool:
-    """Per endpoint, ``workers`` model calls at a time (``--workers``, the endpoint's
-    concurrency) and :data:`IO_THREADS` more threads, so that writing one request's output
-    (fsync) overlaps the next request's model call."""
+    """Per endpoint ``workers`` model threads (``--workers``, the endpoint's concurrency) claim
+    requests and call the model; :data:`IO_THREADS` writer threads write the objects (fsync)
+    and record the outcomes, so a model thread goes on to the next request at once."""
 
     def __init__(
         self,
@@ -173,13 +174,16 @@ class WorkerPool:
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._reaper_wake = threading.Condition()
-        self._slots = {name: threading.Semaphore(workers) for name in endpoints}
+        self._model_threads: list[threading.Thread] = []
+        self._outcomes: queue_module.Queue[tuple[Request, Outcome] | None] = queue_module.Queue(
+            maxsize=2 * IO_THREADS
+        )
         self._finisher = Batcher(self._record)
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
         for endpoint in self.endpoints.values():
-            for i in range(self.workers + IO_THREADS):
+            for i in range(self.workers):
                 thread = threading.Thread(
                     target=self._work,
                     args=(endpoint,),
@@ -187,7 +191,11 @@ class WorkerPool:
                     daemon=True,
                 )
                 thread.start()
-                self._threads.append(thread)
+                self._model_threads.append(thread)
+        for i in range(IO_THREADS):
+            thread = threading.Thread(target=self._write, name=f"writer-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         reaper = threading.Thread(target=self._reap, name="reaper", daemon=True)
         reaper.start()
         self._threads.append(reaper)
@@ -201,9 +209,16 @@ class WorkerPool:
         with self._reaper_wake:
             self._reaper_wake.notify_all()
         end = time.monotonic() + grace
+        for thread in self._model_threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        for _ in range(IO_THREADS):  # after the outcomes already handed over
+            try:
+                self._outcomes.put(None, timeout=max(0.0, end - time.monotonic()))
+            except queue_module.Full:
+                break
         for thread in self._threads:
             thread.join(max(0.0, end - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        return not any(t.is_alive() for t in self._model_threads + self._threads)
 
     def wake(self, endpoint_name: str) -> None:
         endpoint = self.endpoints[endpoint_name]
@@ -213,36 +228,40 @@ class WorkerPool:
 
     # -- the loops -------------------------------------------------------------------------
     def _work(self, endpoint: Endpoint) -> None:
-        slots = self._slots[endpoint.name]
+        """A model thread: claim, call the model, hand the outcome to the writers."""
         while not self.stop_event.is_set():
             generation = endpoint.generation
-            with slots:  # claim and model call: at most --workers at a time
+            try:
+                request = self.queue.claim(endpoint.name, LEASE_MARGIN_SECONDS + 3600)
+            except Exception as exc:  # the database went away during shutdown
                 if self.stop_event.is_set():
                     return
-                try:
-                    request = self.queue.claim(endpoint.name, LEASE_MARGIN_SECONDS + 3600)
-                except Exception as exc:  # the database went away during shutdown
-                    if self.stop_event.is_set():
-                        return
-                    self.log.write(f"ERROR worker {endpoint.name}: {exc}")
-                    self.stop_event.wait(1.0)
-                    continue
-                if request is None:
-                    outcome = None
-                else:
-                    try:
-                        outcome = self.infer(endpoint, request)
-                    except Exception as exc:  # never let one request kill the worker
-                        self.log.write(f"ERROR {endpoint.name} {request.inference_id}: {exc!r}")
-                        self._retry_later(request)
-                        continue
+                self.log.write(f"ERROR worker {endpoint.name}: {exc}")
+                self.stop_event.wait(1.0)
+                continue
             if request is None:
                 with endpoint.condition:
                     if endpoint.generation == generation and not self.stop_event.is_set():
                         endpoint.condition.wait(5.0)
                 continue
+            try:
+                outcome = self.infer(endpoint, request)
+            except Exception as exc:  # never let one request kill the worker
+                self.log.write(f"ERROR {endpoint.name} {request.inference_id}: {exc!r}")
+                self._retry_later(request)
+                continue
             if outcome is not None:
+                self._outcomes.put((request, outcome))  # waits while the writers are behind
+
+    def _write(self) -> None:
+        """A writer thread: write the object, record the outcome; None ends it."""
+        while (item := self._outcomes.get()) is not None:
+            request, outcome = item
+            try:
                 self.complete(request, outcome)
+            except Exception as exc:  # never let one request kill the writer
+                self.log.write(f"ERROR {request.endpoint} {request.inference_id}: {exc!r}")
+                self._retry_later(request)
 
     def _reap(self) -> None:
         while not self.stop_event.is_set():
