@@ -7,7 +7,8 @@
 2. The queue's cost as it grows: enqueue, claim(+finish), reap and the status query at a small
    and a large number of queued requests (in process, on the real SQLite file), with the ratio.
 
-    .venv/bin/python benchmarks/bench_serve.py [--seconds 30] [--threads 8,16] [--depths 1000,100000]
+    .venv/bin/python benchmarks/bench_serve.py [--seconds 30] [--threads 8,16]
+        [--depths 1000,100000] [--workers N]
 
 ``BENCH_SERVE_SECONDS`` and ``BENCH_QUEUE_DEPTHS`` set the defaults, so ``make bench`` is the
 full run and ``BENCH_SERVE_SECONDS=5 BENCH_QUEUE_DEPTHS=1000,20000`` a quick one. Timings on a

@@ -217,7 +217,8 @@ class Queue:
     def recount(self) -> None:
         """Count the rows by endpoint and state/outcome (once at start: a scan of the table)."""
         rows = self._read(
-            "SELECT endpoint, state, outcome, COUNT(*) FROM requests GROUP BY endpoint, state, outcome"
+            "SELECT endpoint, state, outcome, COUNT(*) FROM requests "
+            "GROUP BY endpoint, state, outcome"
         )
         counts: dict[str, Counter[str]] = {}
         for endpoint, state, outcome, count in rows:

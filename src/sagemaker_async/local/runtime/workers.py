@@ -4,10 +4,10 @@ failure object, publish the notification, mark the request done.
 Each endpoint has ``--workers N`` model threads, woken through a condition variable on every
 enqueue (no polling on the hot path): they claim and call the model, so at most N inferences
 run at once, and hand the answer to IO_THREADS writer threads that write the object (fsynced)
-meanwhile. Notifications and "done" marks are recorded in batches: one write and one transaction for
-all the requests finished meanwhile. An I/O error writing an object is retried, then the request
-is re-queued; it never stays in progress until a restart. One reaper thread expires requests
-whose RequestTTLSeconds passed while they waited.
+meanwhile. Notifications and "done" marks are recorded in batches: one write and one
+transaction for all the requests finished meanwhile. An I/O error writing an object is
+retried, then the request is re-queued; it never stays in progress until a restart. One reaper
+thread expires requests whose RequestTTLSeconds passed while they waited.
 """
 
 from __future__ import annotations
