@@ -22,6 +22,7 @@ import calendar
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -209,13 +210,19 @@ def queue_costs(depths: list[int], ops: int) -> list[dict]:
             timeout_seconds=900,
         )
 
-    def timed(call, count: int) -> float:
+    def timed(call, count: int, rounds: int = 5) -> float:
+        """ms per call: the median of ``rounds`` rounds, so a burst of load elsewhere on the
+        machine does not decide the ratio."""
         for n in range(min(count, 20)):  # warm up: caches, the first WAL pages
             call(-n - 1)
-        start = time.perf_counter()
-        for n in range(count):
-            call(n)
-        return (time.perf_counter() - start) / count * 1000
+        per_round = max(1, count // rounds)
+        results = []
+        for r in range(rounds):
+            start = time.perf_counter()
+            for n in range(r * per_round, (r + 1) * per_round):
+                call(n)
+            results.append((time.perf_counter() - start) / per_round * 1000)
+        return statistics.median(results)
 
     def at_depth(depth: int, tmp: str) -> dict:
         path = Path(tmp, "queue.sqlite3")
