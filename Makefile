@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint format check bench demo docs clean
+.PHONY: install test lint format check interop bench demo docs clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ format: install
 	$(BIN)/ruff format src tests benchmarks
 
 check: lint test
+
+# Tests that download (the AWS CLI v1 from PyPI, once, into benchmarks/.venv-awscli): not in check.
+interop: install
+	$(BIN)/python -m pytest -q -m interop
 
 bench: install
 	$(BIN)/python benchmarks/bench_startup.py

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from sagemaker_async.local.process import ServeProcess
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 KEY, SECRET = "AKIDBENCH", "bench-secret"
 PAYLOAD = b'{"instances": [[1.0, 2.0, 3.0]]}'
@@ -47,16 +49,9 @@ def environment(home: str) -> dict[str, str]:
     }
 
 
-def start_serve(data_dir: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
-    args = [sys.executable, "-m", "sagemaker_async", "serve", "--port", "0"]
-    args += ["--data-dir", data_dir, "--workers", str(workers), "--endpoint", "echo"]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    url = proc.stdout.readline().decode().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        proc.kill()
-        raise SystemExit("serve did not start")
-    return proc, url
+def start_serve(data_dir: str, env: dict[str, str], workers: int) -> ServeProcess:
+    args = ["--data-dir", data_dir, "--workers", str(workers), "--endpoint", "echo"]
+    return ServeProcess(args, env=env)
 
 
 def cli(url: str, *args: str) -> list[str]:
@@ -161,15 +156,15 @@ def main() -> None:
         folder = Path(tmp)
         env = environment(tmp)
         data_dir = str(folder / "serve-data")
-        proc, url = start_serve(data_dir, env, args.workers)
+        server = start_serve(data_dir, env, args.workers)
+        url = server.url
         try:
             batch, reported = batch_rate(url, env, folder, args.requests)
             waited = batch_wait_rate(url, env, folder, args.wait_requests)
             singles = single_call_rate(url, env, args.singles)
             latencies = wait_latencies(url, env, data_dir, folder, args.samples)
         finally:
-            proc.terminate()
-            proc.wait(30)
+            server.stop()
     print(f"cpus: {os.cpu_count()}  serve workers/endpoint: {args.workers}")
     print(
         f"batch, one process:        {batch:7.1f} submissions/s "

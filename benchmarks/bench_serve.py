@@ -23,7 +23,6 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,11 +33,13 @@ from pathlib import Path
 import botocore.session
 from botocore.config import Config
 
+from sagemaker_async.local.process import ServeProcess
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 KEY, SECRET = "AKIDBENCH", "bench-secret"
 
 
-def start_serve(data_dir: str, workers: int | None) -> tuple[subprocess.Popen, str]:
+def start_serve(data_dir: str, workers: int | None) -> ServeProcess:
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": str(SRC),
@@ -46,28 +47,10 @@ def start_serve(data_dir: str, workers: int | None) -> tuple[subprocess.Popen, s
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
-    args = [
-        sys.executable,
-        "-m",
-        "sagemaker_async.local",
-        "--port",
-        "0",
-        "--data-dir",
-        data_dir,
-        "--access-key-id",
-        KEY,
-        "--secret-access-key",
-        SECRET,
-    ]
+    args = ["--data-dir", data_dir, "--access-key-id", KEY, "--secret-access-key", SECRET]
     if workers:
         args += ["--workers", str(workers)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    url = proc.stdout.readline().decode().strip()
-    if not url.startswith("http://"):
-        proc.kill()
-        raise SystemExit("serve did not start")
-    return proc, url
+    return ServeProcess(args, env=env)
 
 
 def client(service: str, url: str, pool: int):
@@ -285,12 +268,11 @@ def main() -> None:
     results = []
     for threads in [int(t) for t in args.threads.split(",") if t]:
         with tempfile.TemporaryDirectory(prefix="bench-serve-") as data_dir:
-            proc, url = start_serve(data_dir, args.workers)
+            server = start_serve(data_dir, args.workers)
             try:
-                results.append(load(url, data_dir, threads, args.seconds))
+                results.append(load(server.url, data_dir, threads, args.seconds))
             finally:
-                proc.terminate()
-                proc.wait(30)
+                server.stop()
     depths = [int(d) for d in args.depths.split(",") if d]
     costs = queue_costs(depths, args.ops) if depths else []
 

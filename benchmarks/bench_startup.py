@@ -1,10 +1,14 @@
-"""Wall-time of our ``sagemaker-async`` against the ``aws`` CLI, per command, end to end.
+"""Wall-time of our ``sagemaker-async`` against the ``aws`` CLI and the botocore floor.
 
     python benchmarks/bench_startup.py [--runs N]
 
-The ``aws`` side is AWS CLI v1 (``pip install awscli`` from PyPI, in a throw-away venv under
-``benchmarks/.venv-awscli/``): v2 is not published on PyPI. Both talk only to the loopback stub
-(``tests/stub.py``), with temp config/credentials and the metadata service disabled.
+The ``aws`` side is the real AWS CLI v2 when it is installed at ``/tmp/awscli2/bin/aws`` (or
+``$AWS_CLI_V2``; ``../shared/tools/install-aws-cli-v2.sh`` makes it), else AWS CLI v1 from PyPI
+in a throw-away venv under ``benchmarks/.venv-awscli/``. The "botocore floor" is a fresh
+``python -c`` that imports ``botocore.session``, builds the sagemaker-runtime client and sends
+the same request: what any botocore-based tool pays at least. Everything talks only to the
+loopback stub (``tests/stub.py``), with temp config/credentials and the metadata service
+disabled. Budgets (issue 9): invoke <= 0.95x the floor; skeleton, help, --version <= 0.12x aws.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 AWSCLI_VENV = REPO / "benchmarks" / ".venv-awscli"
+AWSCLI_V2 = Path(os.environ.get("AWS_CLI_V2", "/tmp/awscli2/bin/aws"))
 PROJECT_VENV = REPO / ".venv"
 STUB_SCRIPT = REPO / "tests" / "stub.py"
 RUN_TIMEOUT = 120
@@ -32,8 +37,11 @@ def _bin(venv_dir: Path, name: str) -> Path:
     return venv_dir / ("Scripts" if os.name == "nt" else "bin") / name
 
 
-def ensure_awscli() -> list[str] | None:
-    """The ``aws`` command from the throw-away venv, installing it on first use."""
+def ensure_awscli() -> tuple[list[str], str] | None:
+    """The real AWS CLI v2 if installed, else ``aws`` v1 from the throw-away venv (installed
+    on first use); with a label for the table."""
+    if AWSCLI_V2.exists():
+        return [str(AWSCLI_V2)], "aws (v2)"
     aws = _bin(AWSCLI_VENV, "aws")
     if not aws.exists():
         print(f"installing awscli (v1) from PyPI into {AWSCLI_VENV} ...", flush=True)
@@ -46,7 +54,25 @@ def ensure_awscli() -> list[str] | None:
         if install.returncode != 0 or not aws.exists():
             print("could not install awscli; timing our CLI alone", flush=True)
             return None
-    return [str(aws)]
+    return [str(aws)], "aws (v1)"
+
+
+# The floor: botocore alone, building the client and sending the invoke's request.
+FLOOR_SCRIPT = """
+import sys
+import botocore.session
+client = botocore.session.Session().create_client(
+    "sagemaker-runtime", endpoint_url=sys.argv[1]
+)
+client.invoke_endpoint_async(
+    EndpointName="my-endpoint", InputLocation="s3://in-bucket/input.json", InferenceId="inf-0001"
+)
+"""
+
+
+def floor_command() -> list[str]:
+    python = _bin(PROJECT_VENV, "python")
+    return [str(python) if python.exists() else sys.executable, "-c", FLOOR_SCRIPT]
 
 
 def our_command() -> tuple[list[str], dict[str, str]]:
@@ -126,19 +152,20 @@ def time_once(command: list[str], env: dict[str, str], timings: Timings) -> None
         timings.failures.add(result.returncode)
 
 
-def bench(
-    tools: dict[str, tuple[list[str], dict[str, str]]], args: list[str], runs: int
-) -> dict[str, Timings]:
+Tool = tuple[list[str], dict[str, str]]
+
+
+def bench(tools: dict[str, Tool], args: dict[str, list[str]], runs: int) -> dict[str, Timings]:
     """One warm-up each, then ``runs`` alternating runs; who goes first alternates too, so
-    neither side always gets the warmer disk cache."""
-    for command, env in tools.values():
-        time_once(command + args, env, Timings())
+    neither side always gets the warmer disk cache. ``args``: each tool's arguments."""
+    for name, (command, env) in tools.items():
+        time_once(command + args[name], env, Timings())
     timings = {name: Timings() for name in tools}
     names = list(tools)
     for run in range(runs):
         for name in names if run % 2 == 0 else reversed(names):
             command, env = tools[name]
-            time_once(command + args, env, timings[name])
+            time_once(command + args[name], env, timings[name])
     return timings
 
 
@@ -164,15 +191,28 @@ def _cell(timings: Timings | None) -> str:
     return cell
 
 
-def print_table(results: dict[str, dict[str, Timings]], runs: int) -> None:
-    header = ("command", "aws (v1)", "sagemaker-async", "ours/aws")
+def _ratio(ours: Timings | None, other: Timings | None) -> str:
+    if ours is None or other is None:
+        return "n/a"
+    mine, theirs = ours.median_ms(), other.median_ms()
+    return "n/a" if not mine or not theirs else f"{mine / theirs:.2f}"
+
+
+def print_table(results: dict[str, dict[str, Timings]], runs: int, aws_label: str) -> None:
+    header = ("command", aws_label, "botocore floor", "sagemaker-async", "ours/aws", "ours/floor")
     rows = []
     for label, timings in results.items():
-        aws, ours = timings.get("aws"), timings.get("ours")
-        ratio = "n/a"
-        if aws and ours and aws.median_ms() and ours.median_ms() is not None:
-            ratio = f"{ours.median_ms() / aws.median_ms():.2f}"
-        rows.append((label, _cell(aws), _cell(ours), ratio))
+        aws, floor, ours = timings.get("aws"), timings.get("floor"), timings.get("ours")
+        rows.append(
+            (
+                label,
+                _cell(aws),
+                _cell(floor),
+                _cell(ours),
+                _ratio(ours, aws),
+                _ratio(ours, floor),
+            )
+        )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     print(f"\nmedian wall time over {runs} runs each (after 1 warm-up):")
     for row in [header, tuple("-" * w for w in widths), *rows]:
@@ -185,16 +225,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=15, help="timed runs per command and tool")
     runs = max(1, parser.parse_args(argv).runs)
 
-    aws = ensure_awscli()
+    found = ensure_awscli()
     ours, ours_extra_env = our_command()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp, Stub() as stub:
         env = safe_env(Path(tmp) / "home")
-        tools = {"ours": (ours, {**env, **ours_extra_env})}
-        if aws:
+        tools: dict[str, Tool] = {"ours": (ours, {**env, **ours_extra_env})}
+        aws_label = "aws"
+        if found:
+            aws, aws_label = found
             tools = {"aws": (aws, env), **tools}
-            print(f"aws: {version_line(aws, env)}  (AWS CLI v1 from PyPI, not v2)")
+            print(f"aws: {version_line(aws, env)}")
         print(f"ours: {' '.join(ours)} -> {version_line(ours, tools['ours'][1])}")
         print(f"stub: {stub.url}")
+        with_floor = {**tools, "floor": (floor_command(), env)}
 
         invoke = [
             "sagemaker-runtime",
@@ -214,12 +257,19 @@ def main(argv: list[str] | None = None) -> int:
             "--generate-cli-skeleton",
             "input",
         ]
+
+        def same(args: list[str]) -> dict[str, list[str]]:
+            return {name: args for name in tools}
+
         results = {
-            "invoke-endpoint-async": bench(tools, invoke, runs),
-            "--generate-cli-skeleton input": bench(tools, skeleton, runs),
-            "--version": bench(tools, ["--version"], runs),
+            "invoke-endpoint-async": bench(with_floor, {**same(invoke), "floor": [stub.url]}, runs),
+            "--generate-cli-skeleton input": bench(tools, same(skeleton), runs),
+            "help": bench(
+                tools, same(["sagemaker-runtime", "invoke-endpoint-async", "help"]), runs
+            ),
+            "--version": bench(tools, same(["--version"]), runs),
         }
-    print_table(results, runs)
+    print_table(results, runs, aws_label)
     return 0
 
 

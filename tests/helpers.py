@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,32 @@ CAPTURE_PORT = "35213"
 COMPARED_HEADER_PREFIX = "x-amzn-sagemaker-"
 INFERENCE_ID_HEADER = "x-amzn-sagemaker-inference-id"
 UUID4 = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+
+def home_variables(home: Path) -> dict[str, str]:
+    """HOME and the XDG folders under it, where programs keep per-user files and caches."""
+    return {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+    }
+
+
+def clean_env(home: Path, **variables: str) -> dict[str, str]:
+    """The environment of every process the tests start, built from nothing: PATH, a temporary
+    HOME with its own cache folder, this checkout on PYTHONPATH, the metadata service off, and
+    AWS config files under ``home/.aws`` (absent unless written); then ``variables``."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        **home_variables(home),
+        "PYTHONPATH": str(SRC),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        **variables,
+    }
 
 
 def _with_source_tree(env: dict[str, str]) -> dict[str, str]:
@@ -57,6 +84,15 @@ def run_cli(
     )
 
 
+def start_cli(args: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``python -m sagemaker_async ARGS`` in the background, like :func:`run_cli`
+    (stdin /dev/null unless ``popen`` says otherwise)."""
+    popen.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sagemaker_async", *args], env=_with_source_tree(env), **popen
+    )
+
+
 def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, Any]:
     """Run ``python -c SCRIPT ARGS_AS_JSON`` against this checkout: (stdout, the JSON value
     the script prints as the last line of stderr)."""
@@ -69,6 +105,13 @@ def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, A
         check=False,
     )
     return result.stdout.decode(), json.loads(result.stderr.decode().strip().splitlines()[-1])
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (free a moment ago): connections to it are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def write_shell_wrapper(folder: Path) -> Path:
@@ -135,13 +178,11 @@ def prepare_case(case: dict[str, Any], ref: Path, port: int) -> dict[str, Any]:
 def golden_env(case: dict[str, Any], ref: Path) -> dict[str, str]:
     """The captures' base environment, then the case's variables, minus the case's unsets."""
     home = ref / "home"
-    env = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    env = clean_env(
+        home,
+        AWS_CONFIG_FILE=str(home / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+    )
     env.update(case.get("env") or {})
     for name in case.get("unset") or []:
         env.pop(name, None)

@@ -67,7 +67,19 @@ def option_names(params) -> set[str]:
 
 
 def global_names(root: click.Group) -> set[str]:
-    return option_names(root.params) | {"--version"}
+    return option_names(root.params)
+
+
+def commands_of(group: click.Group) -> dict[str, click.Command]:
+    """A group's commands (the tree builds them when asked for)."""
+    ctx = click.Context(group)
+    found = {name: group.get_command(ctx, name) for name in group.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
+def sub(group: click.Command, name: str) -> click.Command:
+    assert isinstance(group, click.Group)
+    return commands_of(group)[name]
 
 
 @pytest.fixture
@@ -170,17 +182,17 @@ def closed_port() -> int:
 
 # == the engine ==============================================================================
 def test_top_level_offers_the_visible_commands_of_the_tree(root):
-    visible = sorted(n for n, c in root.commands.items() if not c.hidden)
+    visible = sorted(n for n, c in commands_of(root).items() if not c.hidden)
     assert values(root, "") == [*visible, "help"]
     assert {"sagemaker-runtime", "serve", "completion"} <= set(visible)
-    assert "__complete" in root.commands and "__complete" not in values(root, "")
+    assert "__complete" in commands_of(root) and "__complete" not in values(root, "")
     assert values(root, "se") == ["serve"]
 
 
 def test_operations_come_from_the_service_group(root):
-    service = root.commands[SERVICE]
+    service = sub(root, SERVICE)
     assert isinstance(service, click.Group)
-    expected = sorted(n for n, c in service.commands.items() if not c.hidden)
+    expected = sorted(n for n, c in commands_of(service).items() if not c.hidden)
     assert INVOKE in expected
     assert values(root, SERVICE, "") == [*expected, "help"]
     assert values(root, "--region", "us-east-1", SERVICE, "inv") == [INVOKE]
@@ -194,8 +206,7 @@ def test_commands_have_one_line_descriptions(root):
 
 
 def test_every_operation_offers_its_options_and_the_globals(root):
-    service = root.commands[SERVICE]
-    for name, command in service.commands.items():
+    for name, command in commands_of(sub(root, SERVICE)).items():
         offered = values(root, SERVICE, name, "--")
         assert set(offered) == option_names(command.params) | global_names(root), name
         assert len(offered) == len(set(offered))
@@ -233,8 +244,10 @@ def test_options_already_given_are_not_offered_again(root):
 def test_an_abbreviated_option_takes_its_value(root):
     assert values(root, SERVICE, INVOKE, "--out", "j") == ["json"]
     assert values(root, SERVICE, INVOKE, "--out=y") == ["--out=yaml", "--out=yaml-stream"]
-    # ambiguous: neither --color nor --content-type is known to take the next word
-    assert values(root, SERVICE, INVOKE, "--co", "") == values(root, SERVICE, INVOKE, "")
+    # the global options are parsed first, anywhere on the line: --co is --color there
+    assert values(root, SERVICE, INVOKE, "--co", "") == ["on", "off", "auto"]
+    # ambiguous among the operation's options: no option takes the next word
+    assert values(root, SERVICE, INVOKE, "--in", "") == values(root, SERVICE, INVOKE, "")
 
 
 @pytest.mark.parametrize("name", CHOICE_OPTIONS)
@@ -273,9 +286,9 @@ def test_an_option_with_an_optional_value(root):
 
 
 def test_serve_offers_its_own_options_only(root):
-    serve = root.commands["serve"]
+    serve = sub(root, "serve")
     offered = values(root, "serve", "--")
-    assert set(offered) == option_names(serve.params) | {"--help"}
+    assert set(offered) == option_names(serve.params) | {"--help"}  # -h: not a "--" name
     assert "--output" not in offered  # global options go before serve
     assert values(root, "--debug", "serve", "--p") == ["--port"]
     assert "--endpoint" in values(root, "serve", "--endpoint", "a", "--")  # repeatable
@@ -291,7 +304,7 @@ def test_serve_data_dir_completes_directories(root, files):
 def test_completion_takes_a_shell(root):
     assert values(root, "completion", "") == ["bash", "zsh", "fish"]
     assert values(root, "completion", "z") == ["zsh"]
-    assert values(root, "completion", "bash", "") == ["--help"]
+    assert values(root, "completion", "bash", "") == ["--help", "-h"]
 
 
 def test_nothing_after_an_unknown_command_or_help(root):
@@ -333,6 +346,21 @@ def test_file_prefixes_are_offered(root, files):
     assert values(root, SERVICE, INVOKE, "--cli-input-json", "") == ["file://", "fileb://"]
     assert values(root, SERVICE, INVOKE, "--cli-input-yaml", "fileb") == ["fileb://"]
     assert values(root, SERVICE, INVOKE, "--custom-attributes", "") == []
+
+
+def test_workflow_paths_complete_as_files(root, files):
+    assert values(root, SERVICE, INVOKE, "--payload", "") == [
+        "my dir/",
+        "payload.json",
+        "requests/",
+    ]
+    assert values(root, SERVICE, INVOKE, "--download=requests/o") == [
+        "--download=requests/one.json"
+    ]
+    assert values(root, SERVICE, "batch", "--requests", "requests/") == [
+        "requests/one.json",
+        "requests/two.json",
+    ]
 
 
 def test_ca_bundle_completes_paths(root, files):
@@ -829,6 +857,11 @@ def test_bash_registers_the_function(shell_env, files):
         (f"{PROG} --profile d", ["default ", "dev "]),
         (f"{PROG} serve --data-dir m", ["my\\ dir/"]),
         (f"{PROG} completion ", ["bash ", "zsh ", "fish "]),
+        # issue 12 #5: the workflow options' values are file names
+        (f"{PROG} {SERVICE} {INVOKE} --payload pay", ["payload.json "]),
+        (f"{PROG} {SERVICE} {INVOKE} --download requests/t", ["requests/two.json "]),
+        (f"{PROG} {SERVICE} batch --requests req", ["requests/"]),
+        (f"{PROG} {SERVICE} wait --download my", ["my\\ dir/"]),
     ],
 )
 def test_bash_through_comp_words(shell_env, files, line, expected):
@@ -852,6 +885,7 @@ def test_bash_readline_inserts_the_completions(shell_env, files, serve):
             f"{PROG} --endpoint-url {serve.url} {SERVICE} {INVOKE} --endpoint-name al<TAB>",
             f"{PROG} ser<TAB>--data-d<TAB>req<TAB>",
             f"{PROG} --profile st<TAB>",
+            f"{PROG} {SERVICE} {INVOKE} --payload pay<TAB>",
         )
         + "exit\r"
     )
@@ -863,6 +897,7 @@ def test_bash_readline_inserts_the_completions(shell_env, files, serve):
         [PROG, "--endpoint-url", serve.url, SERVICE, INVOKE, "--endpoint-name", "alpha"],
         [PROG, "serve", "--data-dir", "requests/"],
         [PROG, "--profile", "staging"],
+        [PROG, SERVICE, INVOKE, "--payload", "payload.json"],
     ], shown
 
 
@@ -985,8 +1020,8 @@ def test_fish_offers(shell_env, files, line, expected):
 
 
 def test_fish_offers_the_operations_of_the_tree(root, shell_env, files):
-    service = root.commands[SERVICE]
-    expected = sorted([*(n for n, c in service.commands.items() if not c.hidden), "help"])
+    service = sub(root, SERVICE)
+    expected = sorted([*(n for n, c in commands_of(service).items() if not c.hidden), "help"])
     offered = fish_offers(shell_env, files, f"{PROG} {SERVICE} ")
     assert sorted(value for value, _ in offered) == expected
 

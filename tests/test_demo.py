@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-from helpers import SRC
+from helpers import clean_env
 
 
 def test_demo_runs_the_whole_job(tmp_path):
-    env = {
-        "PATH": os.environ.get("PATH", os.defpath),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(SRC),
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
     result = subprocess.run(
         [sys.executable, "-m", "sagemaker_async.local.demo"],
-        env=env,
+        env=clean_env(tmp_path),
         capture_output=True,
         stdin=subprocess.DEVNULL,
         timeout=120,

@@ -507,3 +507,78 @@ def test_ctrl_c_exits_130_with_a_newline_on_stdout(stub, aws_home):
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=30)
     assert (process.returncode, stdout, stderr) == (130, b"\n", b"")
+
+
+# -- issue 12: our own commands next to the AWS ones ------------------------------------------
+@pytest.mark.parametrize(
+    "args",
+    [["serve", "help"], ["serve", "-h"], ["serve", "--help"], ["help", "serve"]],
+)
+def test_serve_help_everywhere(aws_home, args):
+    result = run_cli(args, aws_home)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: sagemaker-async serve [OPTIONS]" in result.stdout.decode()
+    assert "--data-dir" in result.stdout.decode()
+
+
+@pytest.mark.parametrize("args", [["completion", "-h"], ["completion", "help"]])
+def test_completion_help(aws_home, args):
+    result = run_cli(args, aws_home)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: sagemaker-async completion [OPTIONS] {bash|zsh|fish}" in result.stdout.decode()
+
+
+def test_command_lists_say_what_each_command_does(aws_home):
+    page = run_cli(["help"], aws_home).stdout.decode()
+    assert "o serve              Run a local asynchronous inference endpoint" in page
+    service = run_cli(["sagemaker-runtime", "help"], aws_home).stdout.decode()
+    assert "o wait                   Wait for an asynchronous inference" in service
+
+
+@pytest.mark.parametrize("command", ["wait", "batch"])
+def test_workflow_help_names_no_repository_path(aws_home, command):
+    page = run_cli(["sagemaker-runtime", command, "help"], aws_home).stdout.decode()
+    assert "docs/" not in page and ".md" not in page
+    assert "the sagemaker-async documentation" in " ".join(page.split())
+
+
+def test_a_global_option_serve_cannot_use_is_refused(aws_home, tmp_path):
+    result = run_cli(["--output", "json", "serve", "--data-dir", str(tmp_path / "d")], aws_home)
+    assert result.returncode == 252
+    assert result.stderr.decode() == (
+        "sagemaker-async serve: error: the global option --output does not apply to serve "
+        "(it takes --debug, --profile before its name)\n"
+    )
+
+
+def test_serve_takes_its_credentials_from_the_global_profile(aws_home, tmp_path):
+    """--profile before serve is used: a profile that does not exist stops it at once."""
+    result = run_cli(
+        ["--profile", "nosuch", "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+        aws_home,
+        timeout=60,
+    )
+    assert result.returncode == 253
+    assert "cannot load credentials" in result.stderr.decode()
+    assert "nosuch" in result.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        (["s3", "ls"], "  * s3\n"),
+        (["sagemaker-runtime", "invoke-endpoint"], "  * invoke-endpoint\n"),
+    ],
+)
+def test_aws_commands_we_do_not_implement_say_so(aws_home, args, suggestion):
+    stderr = run_cli(args, aws_home).stderr.decode()
+    assert suggestion in stderr  # AWS's text is kept
+    assert (
+        "sagemaker-async implements only `sagemaker-runtime invoke-endpoint-async` of the AWS "
+        "CLI, plus its own commands" in stderr
+    )
+
+
+def test_a_typo_gets_aws_text_only(aws_home):
+    stderr = run_cli(["sagemaker-runtim"], aws_home).stderr.decode()
+    assert "* sagemaker-runtime" in stderr and "implements only" not in stderr

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from helpers import run_cli
+from helpers import clean_env, run_cli
 
 OP = ["sagemaker-runtime", "invoke-endpoint-async"]
 USAGE = (
@@ -116,10 +116,31 @@ def test_ambiguous_prefix(stub, aws_home):
 
 
 def test_unknown_options_listed_with_their_values(stub, aws_home):
+    # As AWS CLI 2.36.7 lists them: the first plain word is its operation parser's optional
+    # "help" positional, reported last.
     result = call(stub, aws_home, "--endpoint-name", "e", "--foo", "bar", "--baz")
     assert_refused(
-        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: --foo, bar, --baz\n"
+        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: --foo, --baz, bar\n"
     )
+    result = call(stub, aws_home, "--endpoint-name", "e", "y", "--body", "b", "x")
+    assert_refused(result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x, y\n")
+
+
+def test_dashdash_as_the_aws_cli_reads_it(stub, aws_home):
+    """The operation's "help" positional takes the first "--" (and one word with it)."""
+    line = [*OP, "--endpoint-url", stub.url, "--endpoint-name", "e", "--"]
+    result = run_cli([*line, "--endpoint-url", "x"], aws_home)
+    assert_refused(
+        result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x, --endpoint-url\n"
+    )
+    result = run_cli([*line, "x"], aws_home)
+    assert_refused(result, stub, 252, "\n" + USAGE + "\n" + PREFIX + "Unknown options: x\n")
+
+
+def test_help_as_the_first_plain_word_shows_the_operation_help(aws_home):
+    result = run_cli([*OP, "--endpoint-name", "e", "help"], aws_home)
+    assert result.returncode == 0
+    assert result.stdout.decode().startswith("NAME\n      invoke-endpoint-async")
 
 
 def test_missing_value_at_the_end(stub, aws_home):
@@ -331,26 +352,14 @@ def test_yaml_input_skeleton_matches_aws(stub, aws_home):
 
 
 def test_skeleton_needs_no_region_or_credentials(stub, tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }
+    env = clean_env(tmp_path, PATH="/usr/bin:/bin")  # no config, no credentials
     result = run_cli([*OP, "--generate-cli-skeleton"], env)
     assert result.returncode == 0
     assert json.loads(result.stdout)["EndpointName"] == ""
 
 
 def test_output_skeleton_needs_a_region(stub, tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(tmp_path / "none"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-    }
+    env = clean_env(tmp_path, PATH="/usr/bin:/bin")  # no config, no credentials
     result = run_cli([*OP, "--endpoint-name", "e", "--generate-cli-skeleton", "output"], env)
     assert result.returncode == 253
     result = run_cli(

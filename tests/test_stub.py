@@ -201,28 +201,33 @@ def test_scenario_validation_and_reset(stub):
 
 
 def test_close_does_not_wait_for_idle_or_slow_connections():
-    with StubServer(scenario="slow:30") as server:
-        idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        idle.connect()
-        outcome: list[object] = []
+    server = StubServer(scenario="slow:30").start()
+    idle = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    idle.connect()
+    outcome: list[object] = []
 
-        def stuck_request():
-            try:
-                outcome.append(raw_request(server.port, "POST", ENDPOINT_PATH))
-            except (ConnectionError, http.client.HTTPException) as exc:
-                outcome.append(exc)
+    def stuck_request():
+        try:
+            outcome.append(raw_request(server.port, "POST", ENDPOINT_PATH))
+        except (ConnectionError, http.client.HTTPException) as exc:
+            outcome.append(exc)
 
-        waiter = threading.Thread(target=stuck_request)
-        waiter.start()
-        deadline = time.monotonic() + 10
-        while not server.requests and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert server.requests, "the slow request never arrived"
-        started = time.monotonic()
-    # Leaving the block closed the stub: both handler threads were woken and joined.
-    assert time.monotonic() - started < 5
-    waiter.join(10)
+    waiter = threading.Thread(target=stuck_request)
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while not server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.requests, "the slow request never arrived"
+    # close() wakes and joins both handler threads: it returns while the idle connection is
+    # still open, and the slow request gets no answer (its 30 s are not waited for).
+    closer = threading.Thread(target=server.close)
+    closer.start()
+    closer.join(20)
+    still_closing = closer.is_alive()
     idle.close()
+    closer.join()
+    assert not still_closing, "close() waited for the idle connection"
+    waiter.join(10)
     assert isinstance(outcome[0], (ConnectionError, http.client.HTTPException))
 
 

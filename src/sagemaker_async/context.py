@@ -1,5 +1,5 @@
-"""The per-run context: the streams a command reads and writes. A leaf: it imports nothing
-of ours, so every layer can take it without an import cycle."""
+"""The per-run context: the streams a command reads and writes, and the run's settings. A
+leaf: it imports nothing of ours, so every layer can take it without an import cycle."""
 
 from __future__ import annotations
 
@@ -20,3 +20,12 @@ class Streams:
         self.stderr = stderr or sys.stderr
         # stdin may be closed (``<&-``): then reading it gives nothing
         self.stdin = stdin or getattr(sys.stdin, "buffer", None) or io.BytesIO()
+
+
+class RunContext:
+    """One command line's run: its streams, and its settings once the global options are
+    parsed (the click tree keeps it as the root context's ``obj``)."""
+
+    def __init__(self, streams: Streams | None = None):
+        self.streams = streams or Streams()
+        self.settings: Any = None  # request.settings.Settings, set by the root command

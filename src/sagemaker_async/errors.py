@@ -5,7 +5,9 @@ Exception tree::
     CliError                      has .exit_code, .category, .message
     ├── ParamValidationError      252  bad input found before anything is sent
     │   ├── UsageError            252  argument-parsing error: message + usage block
-    │   └── UnknownOptionsError   252  "Unknown options: …" (usage block first, never structured)
+    │   ├── UnknownOptionsError   252  "Unknown options: …" (usage block first, never structured)
+    │   └── CommandUsageError     252  a usage error of our own commands (serve, completion):
+    │                                  "<command>: error: <click's message>", one line
     ├── ConfigurationError        253  (category Configuration)
     │   ├── NoRegionError         253  (category NoRegion)
     │   ├── NoCredentialsError    253  (category NoCredentials)
@@ -16,8 +18,8 @@ Exception tree::
     └── GeneralError              255  anything else (connection refused, bad int, …)
 
 Messages follow AWS CLI v2.36 (``aws: [ERROR]: …``) with our program name; ``main()``
-catches once and calls :func:`write_error`. Exceptions raised by botocore are translated in
-:func:`from_exception`, the only place that knows botocore's exception names.
+catches once and calls :func:`write_error`. Exceptions raised by botocore and click are
+translated in :func:`from_exception`, the only place that knows their exception names.
 """
 
 from __future__ import annotations
@@ -94,6 +96,17 @@ class UnknownOptionsError(ParamValidationError):
         super().__init__("Unknown options: " + ", ".join(remaining))
 
 
+class CommandUsageError(ParamValidationError):
+    """Our own commands (serve, completion) are plain click commands: their usage errors are
+    one line naming the command, as click words them."""
+
+    structured = False
+
+    def __init__(self, command_path: str, message: str):
+        super().__init__(message)
+        self.command_path = command_path
+
+
 class ConfigurationError(CliError):
     exit_code = ExitCode.CONFIGURATION
     category = "Configuration"
@@ -152,6 +165,13 @@ def from_exception(exc: BaseException) -> CliError:
     """Translate any exception (botocore's included) into a CliError with its exit code."""
     if isinstance(exc, CliError):
         return exc
+    if "click" in sys.modules:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            ctx = getattr(exc, "ctx", None)
+            path = ctx.command_path if ctx is not None else PROG
+            return CommandUsageError(path, exc.format_message())
     if "botocore" in sys.modules:  # never import botocore just to classify an error
         from botocore import exceptions as bx
 
@@ -171,6 +191,8 @@ def format_error(err: CliError, error_format: str = "enhanced") -> str:
     """The exact stderr text for an error, in the given --cli-error-format."""
     if isinstance(err, UnknownOptionsError):
         return f"\nusage: {USAGE}\n" + _error_line(err.message)
+    if isinstance(err, CommandUsageError):
+        return f"{err.command_path}: error: {err.message}\n"
     if error_format in ("json", "yaml", "text", "table") and err.structured:
         return _format_structured(err.error_dict(), error_format)
     message = err.message

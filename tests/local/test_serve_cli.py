@@ -5,28 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import sys
 
-from conftest import ACCESS_KEY, SECRET_KEY, serve_env, wait_for_object
+import helpers
+from conftest import CREDENTIALS, serve_env, wait_for_object
+
+INVOKE = ("sagemaker-runtime", "invoke-endpoint-async")
 
 
 def run_cli(tmp_path, url: str, *args: str) -> subprocess.CompletedProcess:
-    env = serve_env(
-        tmp_path,
-        {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_DEFAULT_REGION": "us-east-1",
-        },
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "sagemaker_async", "--endpoint-url", url, *args],
-        env=env,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    env = serve_env(tmp_path, {**CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"})
+    return helpers.run_cli(["--endpoint-url", url, *args], env)
 
 
 def test_invoke_endpoint_async_with_our_cli(shared_serve, tmp_path):
@@ -34,8 +22,7 @@ def test_invoke_endpoint_async_with_our_cli(shared_serve, tmp_path):
     result = run_cli(
         tmp_path,
         shared_serve.url,
-        "sagemaker-runtime",
-        "invoke-endpoint-async",
+        *INVOKE,
         "--endpoint-name",
         "echo",
         "--content-type",
@@ -53,8 +40,7 @@ def test_our_cli_reports_the_validation_error(shared_serve, tmp_path):
     result = run_cli(
         tmp_path,
         shared_serve.url,
-        "sagemaker-runtime",
-        "invoke-endpoint-async",
+        *INVOKE,
         "--endpoint-name",
         "missing",
         "--body",

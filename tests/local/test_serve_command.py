@@ -106,7 +106,7 @@ def test_help(tmp_path):
         assert option in result.stdout.decode()
 
 
-def test_importing_the_command_does_not_import_botocore():
+def test_importing_the_command_does_not_import_botocore(tmp_path):
     code = (
         "import sys; import sagemaker_async.local.command as c; "
         "heavy = [m for m in sys.modules if m.startswith(('botocore', 'sqlite3', 'http.server'))]; "
@@ -114,7 +114,7 @@ def test_importing_the_command_does_not_import_botocore():
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env=serve_env(__import__("pathlib").Path("/tmp")),
+        env=serve_env(tmp_path),
         capture_output=True,
         check=True,
     )

@@ -10,6 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from conftest import object_exists, wait_for_object
+from serving import wait_until
 
 
 def test_request_expires_in_the_queue(start_serve):
@@ -57,7 +58,11 @@ def test_sigkill_and_restart_loses_nothing(start_serve, tmp_path):
                 EndpointName="echo", Body=f"payload {i}".encode(), CustomAttributes=attrs
             )
         )
-    time.sleep(0.5)  # some done, two in progress, the rest queued
+    entry = wait_until(
+        lambda: server.status()["echo"],
+        lambda e: e["Completed"] + e["Failed"] > 0 and e["InProgress"] > 0 and e["Queued"] > 0,
+    )
+    assert entry["InProgress"] > 0 and entry["Queued"] > 0, entry  # some done, some not
     assert server.stop(signal.SIGKILL) == -signal.SIGKILL
 
     again = start_serve("--workers", "4", data_dir=data_dir)
@@ -80,7 +85,8 @@ def test_sigterm_requeues_in_flight_work_and_exits_zero(start_serve, tmp_path):
     response = runtime.invoke_endpoint_async(
         EndpointName="echo", Body=b"long", CustomAttributes="sleep=1.5"
     )
-    time.sleep(0.3)
+    entry = wait_until(lambda: server.status()["echo"], lambda e: e["InProgress"] == 1)
+    assert entry["InProgress"] == 1, entry
     assert server.stop(signal.SIGTERM) == 0
     assert "Requeued" in server.stderr()
     again = start_serve("--workers", "1", data_dir=data_dir)

@@ -30,6 +30,43 @@ def raw(url: str, method: str, path: str, body: bytes = b"", headers=None, sign:
     return result
 
 
+def declared_only(url: str, path: str, length: int, headers: dict[str, str], method="POST"):
+    """Send a request's headers declaring ``length`` body bytes, then wait for the answer
+    without sending any: a server that reads the body first would never answer."""
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    conn.putrequest(method, path)
+    conn.putheader("Content-Length", str(length))
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    response = conn.getresponse()
+    result = response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    conn.close()
+    return result
+
+
+def test_a_declared_gigabyte_is_refused_before_any_byte_is_read(shared_serve):
+    status, headers, body = declared_only(
+        shared_serve.url, "/endpoints/echo/async-invocations", 10**9, {}
+    )
+    assert status == 413 and headers["connection"] == "close"
+    assert b"HTTP content length exceeded" in body
+    s3 = shared_serve.client("s3")
+    s3.create_bucket(Bucket="declared")
+    status, _, body = declared_only(shared_serve.url, "/declared/big", 6 * 1024**3, {}, "PUT")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body  # unsigned: before the length
+    request = AWSRequest(
+        "PUT",
+        shared_serve.url + "/declared/big",
+        headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD", "Content-Length": str(6 * 1024**3)},
+    )
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
+    signed = {k: v for k, v in request.headers.items() if k != "Content-Length"}
+    status, _, body = declared_only(shared_serve.url, "/declared/big", 6 * 1024**3, signed, "PUT")
+    assert status == 400 and b"<Code>EntityTooLarge</Code>" in body
+
+
 def backlog_total(server) -> int:
     entry = server.status()["echo"]
     return entry["ApproximateBacklogSize"] + entry["Completed"] + entry["Failed"]
@@ -59,16 +96,16 @@ def test_oversized_runtime_body_is_refused_and_not_queued(shared_serve):
     )
     assert status == 400 and headers["x-amzn-errortype"] == "ValidationError"
     assert b"less than or equal to 128000" in body
-    status, headers, _ = raw(
+    status, headers, body = declared_only(
         shared_serve.url,
-        "POST",
         "/endpoints/echo/async-invocations",
-        b"x" * (17 * 1024 * 1024),
+        17 * 1024 * 1024,
         {
             "Authorization": "AWS4-HMAC-SHA256 Credential=x/20260101/us-east-1/sagemaker/aws4_request"
         },
     )
     assert status == 413
+    assert body == b'{"message": "HTTP content length exceeded 5246976 bytes."}'
     assert backlog_total(shared_serve) == before
 
 

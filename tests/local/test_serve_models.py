@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import object_exists, split_s3, wait_for_object
+from conftest import SECRET_KEY, object_exists, split_s3, wait_for_object
 
 
 class ContainerHandler(BaseHTTPRequestHandler):
@@ -121,3 +121,37 @@ def test_several_endpoints_each_with_its_model(start_serve, container):
     server = start_serve("--endpoint", "a", "--endpoint", f"b={url}", "--endpoint", "c=echo")
     assert set(server.status()) == {"a", "b", "c"}
     assert server.status()["b"]["Model"] == url
+
+
+def test_python_model_failure_is_logged_with_its_traceback_but_not_the_payload(
+    start_serve, tmp_path
+):
+    package = tmp_path / "logpkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "infer.py").write_text(
+        "import json\n"
+        "\n"
+        "def parse(body):\n"
+        "    return int(body)\n"
+        "\n"
+        "def predict(request):\n"
+        "    try:\n"
+        "        return str(parse(request.body))\n"
+        "    except ValueError as exc:\n"
+        "        raise RuntimeError('cannot use ' + request.body.decode()) from exc\n"
+    )
+    server = start_serve("--endpoint", "py=python:logpkg.infer:predict", cwd=tmp_path)
+    runtime, s3 = server.client("sagemaker-runtime"), server.client("s3")
+    secret_payload = b"card-4111111111111111"
+    bad = runtime.invoke_endpoint_async(EndpointName="py", Body=secret_payload, InferenceId="t-1")
+    failure = wait_for_object(s3, bad["FailureLocation"])
+    assert failure == b"RuntimeError: cannot use card-4111111111111111"  # the client's copy
+    log = server.stderr()
+    assert "py t-1 python:logpkg.infer:predict raised RuntimeError:" in log
+    assert "Traceback (most recent call last):" in log
+    assert 'infer.py", line 4, in parse' in log and "return int(body)" in log
+    assert 'infer.py", line 10, in predict' in log
+    assert "ValueError: (message not logged" in log and "RuntimeError: (message not logged" in log
+    assert "4111111111111111" not in log
+    assert SECRET_KEY not in log

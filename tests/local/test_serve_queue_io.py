@@ -1,7 +1,8 @@
 """A worker that hits an I/O error while finishing an invocation retries it: the request still
 ends with exactly one output object, without a restart. The error is real: ``serve`` runs with a
-low open-files limit (set by a ``sitecustomize`` hook before it starts) and idle connections
-use up its descriptors, so writing the output object fails with EMFILE until they close."""
+low open-files limit (set by a ``sitecustomize`` hook before it starts) and a connection bound
+set above it, so idle connections use up its descriptors and writing the output object fails
+with EMFILE until they close."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import SRC, object_exists, wait_for_object
+from conftest import object_exists, wait_for_object
+from helpers import SRC
 
 FD_LIMIT = 64
 
@@ -46,7 +48,12 @@ def test_output_write_failing_with_emfile_is_retried_without_a_restart(start_ser
     server = start_serve(
         "--workers",
         "1",
-        env={"PYTHONPATH": f"{hook_dir}{os.pathsep}{SRC}", "SERVE_TEST_NOFILE": str(FD_LIMIT)},
+        env={
+            "PYTHONPATH": f"{hook_dir}{os.pathsep}{SRC}",
+            "SERVE_TEST_NOFILE": str(FD_LIMIT),
+            # more connections than descriptors, and no idle timeout during the test
+            "SAGEMAKER_ASYNC_SERVE_LIMITS": "max_connections=1000,header_timeout=300",
+        },
     )
     pid = server.proc.pid
     runtime, s3 = server.client("sagemaker-runtime"), server.client("s3")

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BUCKET, object_exists, split_s3, wait_for_object
+from conftest import BUCKET, error_of, object_exists, split_s3, wait_for_object
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +25,6 @@ def lax_runtime(shared_serve):
 @pytest.fixture(scope="module")
 def s3(shared_serve):
     return shared_serve.client("s3")
-
-
-def error_of(call, **kwargs) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    response = info.value.response
-    return (
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Code"],
-        response["Error"]["Message"],
-    )
 
 
 def test_inline_body_is_echoed_to_the_output_location(runtime, s3):

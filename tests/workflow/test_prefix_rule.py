@@ -3,9 +3,9 @@ unique abbreviation of one of its options (operation or global) still means that
 
 The AWS option set comes from the model (``options.operation_options``: its members plus
 --cli-input-json/yaml and --generate-cli-skeleton) and ``options.global_options()`` (plus
---version, as cli/dispatch.py adds it); ours is what the real click tree carries. Each candidate goes
-through the same passes cli/dispatch.py runs: global options and the service name, the operation
-name, then the operation's options.
+--version); ours is what the real click tree carries. Each candidate goes through the passes
+the tree's ``parse_args`` run (cli/core.py): global options and the service name, the
+operation name, then the operation's options.
 """
 
 from __future__ import annotations
@@ -14,72 +14,84 @@ import base64
 import json
 from typing import Any
 
+import click
 import pytest
 
 from helpers import run_cli
-from sagemaker_async.cli import argv
-from sagemaker_async.cli.commands import service_commands
+from sagemaker_async.cli.core import AwsCommand, AwsOption, VersionRequested, parse_known
 from sagemaker_async.cli.tree import build_tree
+from sagemaker_async.context import RunContext
 from sagemaker_async.errors import UsageError
-from sagemaker_async.request.options import global_options, operation_options, to_opt
+from sagemaker_async.request import options as O
 from sagemaker_async.request.service_model import SERVICE, operation
 
 OPERATION = "InvokeEndpointAsync"
-VERSION = argv.Opt(("--version",), "version", nargs=0, version="(version)")
 
 
-def _opts(params: list[Any]) -> list[argv.Opt]:
-    return [o for p in params for o in to_opt(p, required=False)]
+def _version() -> AwsOption:
+    return AwsOption(O.VERSION, version=lambda: "(version)")
 
 
-def aws_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
-    return _opts(global_options()) + [VERSION], _opts(operation_options(operation(OPERATION)))
+def aws_option_sets() -> tuple[list[AwsOption], list[AwsOption]]:
+    globals_ = [AwsOption(spec) for spec in O.global_options()] + [_version()]
+    return globals_, [AwsOption(spec) for spec in O.operation_options(operation(OPERATION))]
 
 
-def our_option_sets() -> tuple[list[argv.Opt], list[argv.Opt]]:
-    """What cli/dispatch.py parses with: the command table's specs."""
-    entry = service_commands()["invoke-endpoint-async"]
-    return _opts(global_options()) + [VERSION], _opts(entry.specs)
+def invoke_command() -> tuple[click.Group, AwsCommand]:
+    root = build_tree()
+    ctx = click.Context(root, obj=RunContext())
+    service = root.get_command(ctx, SERVICE)
+    assert isinstance(service, click.Group)
+    command = service.get_command(ctx, "invoke-endpoint-async")
+    assert isinstance(command, AwsCommand)
+    return root, command
 
 
-def token_for(prefix: str, opt: argv.Opt) -> str:
+def our_option_sets() -> tuple[list[AwsOption], list[AwsOption]]:
+    """What the tree parses with: the root's options and the operation's."""
+    root, command = invoke_command()
+    return [p for p in root.params if isinstance(p, AwsOption)], command.aws_options()
+
+
+def names(opt: AwsOption) -> list[str]:
+    return [name for name, _ in opt.match_names()]
+
+
+def token_for(prefix: str, opt: AwsOption) -> str:
     """The prefix as a user would type it for ``opt``: bare for a flag, else with a value."""
-    if opt.nargs == 0:
+    if not opt.takes_value:
         return prefix
-    value = opt.choices[0] if opt.choices else "value"
+    value = opt.spec.choices[0] if opt.spec.choices else "value"
     return f"{prefix}={value}"
 
 
-def resolve(token: str, global_opts: list[argv.Opt], op_opts: list[argv.Opt]) -> Any:
+def resolve(token: str, global_opts: list[AwsOption], op_opts: list[AwsOption]) -> Any:
     """(pass, dest, value) the AWS CLI's passes give ``token``; "error" when it is ambiguous
     or unknown."""
     args = [SERVICE, "invoke-endpoint-async", token]
     try:
-        values, rest = argv.parse_known(args, global_opts, [argv.Positional("command")])
-        changed = _changed(values, global_opts, skip={"command"})
-        if changed:
-            return ("global", *changed)
-        _, rest = argv.parse_known(rest, [], [argv.Positional("operation")])
-        values, rest = argv.parse_known(rest, op_opts)
-    except (UsageError, argv.VersionRequested) as e:
-        if isinstance(e, argv.VersionRequested):
-            return ("global", "version", True)
+        parsed = parse_known(args, global_opts, "command")
+        if parsed.values:
+            return ("global", *_one(parsed.values))
+        parsed = parse_known(parsed.extras, [], "operation")
+        parsed = parse_known(parsed.extras, op_opts, relax_required=True)
+    except VersionRequested:
+        return ("global", "version", True)
+    except UsageError:
         return "error"
-    if rest:
+    if parsed.extras or not parsed.values:
         return "error"
-    changed = _changed(values, op_opts)
-    return ("operation", *changed) if changed else "error"
+    return ("operation", *_one(parsed.values))
 
 
-def _changed(values: dict[str, Any], opts: list[argv.Opt], skip: set[str] = frozenset()) -> Any:
-    defaults = {o.dest: o.default for o in opts}
-    moved = [(d, v) for d, v in values.items() if d not in skip and v != defaults.get(d)]
-    return moved[0] if len(moved) == 1 else None
+def _one(values: dict[str, Any]) -> tuple[str, Any]:
+    assert len(values) == 1, values
+    return next(iter(values.items()))
 
 
-def _aws_names() -> list[tuple[str, argv.Opt]]:
+def _aws_names() -> list[tuple[str, AwsOption]]:
     globals_, op = aws_option_sets()
-    return [(name, opt) for opt in [*globals_, *op] for name in opt.names]
+    return [(name, opt) for opt in [*globals_, *op] for name in names(opt)]
 
 
 def _prefixes(name: str) -> list[str]:
@@ -95,7 +107,7 @@ def test_every_aws_abbreviation_keeps_its_meaning(name):
     for prefix in _prefixes(name):
         token = token_for(prefix, opt)
         aws = resolve(token, aws_globals, aws_op)
-        if aws == "error" or aws[1] != opt.dest:
+        if aws == "error" or aws[1] != opt.name:
             continue  # not a unique abbreviation of this option for the AWS CLI
         assert resolve(token, our_globals, our_op) == aws, token
         checked += 1
@@ -105,24 +117,25 @@ def test_every_aws_abbreviation_keeps_its_meaning(name):
 def test_our_options_only_take_prefixes_the_aws_cli_refuses():
     aws_globals, aws_op = aws_option_sets()
     our_globals, our_op = our_option_sets()
-    ours = [o for o in our_op if o.names[0] not in {n for a in aws_op for n in a.names}]
-    assert sorted(o.names[0] for o in ours) == [
+    aws_names = {n for a in aws_op for n in names(a)}
+    ours = [o for o in our_op if names(o)[0] not in aws_names]
+    assert sorted(names(o)[0] for o in ours) == [
         "--download",
         "--payload",
         "--wait",
         "--wait-timeout",
     ]
     for opt in ours:
-        for prefix in _prefixes(opt.names[0]):
+        for prefix in _prefixes(names(opt)[0]):
             token = token_for(prefix, opt)
             mine = resolve(token, our_globals, our_op)
-            if mine != "error" and mine[1] == opt.dest:
+            if mine != "error" and mine[1] == opt.name:
                 assert resolve(token, aws_globals, aws_op) == "error", token
 
 
 def test_our_options_are_listed_as_workflow_options():
-    command = build_tree().commands[SERVICE].commands["invoke-endpoint-async"]  # type: ignore[attr-defined]
-    ours = [p.opts[0] for p in command.params if getattr(p, "workflow", False)]
+    _, command = invoke_command()
+    ours = [p.opts[0] for p in command.aws_options() if p.workflow]
     assert ours == ["--payload", "--wait", "--wait-timeout", "--download"]
 
 

@@ -8,10 +8,9 @@ import pty
 import re
 import signal
 import subprocess
-import sys
 import time
 
-from helpers import SRC
+from helpers import start_cli
 
 from .support import BUCKET, INPUT_BUCKET, INVOKE, error_lines
 
@@ -217,28 +216,13 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(aws_home, serve, tmp_
     work = tmp_path / "work"
     work.mkdir()
     (work / "in.json").write_bytes(SMALL)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sagemaker_async",
-            "--endpoint-url",
-            serve.url,
-            *INVOKE,
-            "--endpoint-name",
-            "slow",
-            "--payload",
-            "in.json",
-            "--custom-attributes",
-            "sleep=5",
-            "--download",
-            "out.json",
-        ],
-        env={**aws_home, "PYTHONPATH": str(SRC)},
+    slow = ["--endpoint-url", serve.url, *INVOKE, "--endpoint-name", "slow", "--payload"]
+    proc = start_cli(
+        [*slow, "in.json", "--custom-attributes", "sleep=5", "--download", "out.json"],
+        aws_home,
         cwd=work,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the invoke response is printed before waiting
@@ -253,23 +237,10 @@ def test_ctrl_c_while_waiting_exits_130_and_leaves_nothing(aws_home, serve, tmp_
 def test_progress_is_drawn_only_on_a_terminal(aws_home, serve, tmp_path):
     """stderr is a pseudo-terminal here: a waiting line is drawn, then cleared."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sagemaker_async",
-            "--endpoint-url",
-            serve.url,
-            *INVOKE,
-            "--endpoint-name",
-            "slow",
-            "--payload",
-            "-",
-            "--custom-attributes",
-            "sleep=0.6",
-            "--wait",
-        ],
-        env={**aws_home, "PYTHONPATH": str(SRC)},
+    slow = ["--endpoint-url", serve.url, *INVOKE, "--endpoint-name", "slow", "--payload"]
+    proc = start_cli(
+        [*slow, "-", "--custom-attributes", "sleep=0.6", "--wait"],
+        aws_home,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=follower,

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import os
-import socket
 
 import pytest
 
-from helpers import run_cli
+from helpers import closed_port, run_cli
 from sagemaker_async.request import client as C
 from sagemaker_async.request.settings import Settings
 
@@ -16,12 +15,6 @@ from .support import INVOKE
 
 PAYLOAD = b"where does it go?"
 SUBMIT_AND_WAIT = [*INVOKE, "--endpoint-name", "echo", "--payload", "-", "--wait"]
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_aws_endpoint_url_serves_both_services(aws_home, serve):

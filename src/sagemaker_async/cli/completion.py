@@ -1,37 +1,34 @@
 """Shell completion: which words may come next on a ``sagemaker-async`` command line.
 
-:func:`complete` is pure apart from what it must look up: it reads the click tree it is
-given (so commands and options added to the tree complete by themselves), the file system
-for ``file://``/``fileb://`` and path values, the user's AWS config files (through botocore,
-only for ``--profile``), botocore's endpoint data (``--region``) and, for ``--endpoint-name``,
-the ``/_status`` page of a local ``serve`` — on a loopback address only, never elsewhere.
-Any failure gives no candidates. The ``format_*`` functions turn candidates into what each
-shell's script reads; the scripts themselves are in :mod:`sagemaker_async.cli.completion_scripts`.
-
-Levels, as the command line is parsed (see :mod:`sagemaker_async.cli.dispatch`): the root (global
-options and commands), a service group such as ``sagemaker-runtime`` (its operations; global
-options still valid), an operation (its options and the global options), or a command of
-our own such as ``serve`` (its own options and arguments only: global options go before it).
+The words before the cursor go through the click tree itself, with ``resilient_parsing``:
+the same ``parse_args`` that runs a command line finds the level the cursor is at (root,
+service, operation, or one of our plain click commands such as ``serve``) and an option still
+waiting for its value. The candidates then come from click's own hooks on those objects:
+``shell_complete`` of the command (its commands, its option names) or of the parameter (its
+values). Value completion looks up what it must: the file system for ``file://``/``fileb://``
+and path values, the user's AWS config files (through botocore, only for ``--profile``),
+botocore's endpoint data (``--region``) and, for ``--endpoint-name``, the ``/_status`` page of a
+local ``serve`` — on a loopback address only, never elsewhere. Any failure gives no candidates.
+The ``format_*`` functions turn candidates into what each shell's script reads; the scripts
+themselves are in :mod:`sagemaker_async.cli.completion_scripts`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import click
+from click.core import ParameterSource
+from click.shell_completion import CompletionItem
 
-from sagemaker_async.request.model_docs import plain_text
+from sagemaker_async.cli import core
+from sagemaker_async.context import RunContext
+from sagemaker_async.request import options as O
 
 FILE_PREFIXES = ("file://", "fileb://")
-# Values of these options are paths, though their click type does not say so.
-PATH_OPTIONS = frozenset({"--ca-bundle"})
-# Operation options whose values usually come from a file: Tab on an empty value offers
-# file:// and fileb:// (for others, typing "f" does).
-FILE_METAVARS = frozenset({"BLOB", "JSON"})
-FILE_OPTIONS = frozenset({"--cli-input-json", "--cli-input-yaml"})
 # "localhost" is not looked up (a resolver could answer anything): these are tried instead.
 LOCALHOST_ADDRESSES = ("127.0.0.1", "::1")
 STATUS_TIMEOUT = 0.5  # seconds, for connecting and for reading; --endpoint-name only
@@ -39,8 +36,7 @@ STATUS_MAX_BYTES = 1 << 20
 DESCRIPTION_WIDTH = 60
 # bash's default COMP_WORDBREAKS (without the blanks, which never occur inside a word).
 BASH_WORDBREAKS = "\"'><=;|&(:"
-
-_VERSION = click.Option(["--version"], is_flag=True, help="Display the version of this tool.")
+_STATE = "sagemaker_async.completion"  # ctx.meta key of the _State below
 
 
 @dataclass(frozen=True)
@@ -51,20 +47,12 @@ class Candidate:
 
 
 @dataclass
-class _Level:
-    """Where the words before the cursor lead: what may be completed there.
+class _State:
+    """What the value lookups need beyond the click context."""
 
-    ``kind`` is "root", "service" (a group of operations), "operation", "native" (a click
-    command of ours, such as serve: its own options and arguments only) or "dead" (after an
-    unknown command or "help": nothing can be offered).
-    """
-
-    kind: str
-    options: list[click.Option]
-    commands: dict[str, click.Command] = field(default_factory=dict)
-    operation_options: frozenset[int] = frozenset()  # ids of an operation's own options
-    native: click.Command | None = None
-    arguments_given: int = 0
+    environ: Mapping[str, str]
+    line_params: dict[str, Any]  # the global options on the whole line (after the cursor too)
+    given: set[int]  # ids of the options given anywhere on the line
 
 
 def complete(
@@ -81,230 +69,225 @@ def complete(
     current = words[cword]
     before, after = words[:cword], words[cword + 1 :]
 
-    level, pending, values, given = _walk(root, before)
-    if level.kind == "dead":
+    chain = _resolve(root, before)
+    if chain is None:  # after an unknown command or "help": nothing can be offered
         return []
-    _note_given(level, after, values, given)
-    context = _Context(level, values, environ)
+    ctx = chain[-1]
+    whole = _resolve(root, before + after)
+    given = {id(o) for c in (whole or chain) for o in _given(c)}
+    ctx.meta[_STATE] = _State(environ, dict((whole or chain)[0].params), given)
 
+    pending, pending_ctx = _pending(chain, before)
     if pending is not None and not (_optional_value(pending) and current.startswith("-")):
-        return _value_candidates(pending, current, context)
+        return _candidates(pending.shell_complete(pending_ctx, current))
     if current.startswith("--") and "=" in current:
         name, _, value = current.partition("=")
-        option = _match_option(name, level)
-        if option is not None and _takes_value(option):
-            return [
-                Candidate(f"{name}={c.value}", c.description, c.partial)
-                for c in _value_candidates(option, value, context)
-            ]
-        return []
+        option, option_ctx = _match_option(name, chain)
+        if option is None or not _takes_value(option):
+            return []
+        return [
+            Candidate(f"{name}={c.value}", c.description, c.partial)
+            for c in _candidates(option.shell_complete(option_ctx, value))
+        ]
     if current.startswith("-"):
-        return _option_candidates(level, current, given)
-    positional = _positional_candidates(level, current, context)
-    if positional is not None:
-        return positional
-    return _option_candidates(level, current, given) if current == "" else []
+        return _candidates(ctx.command.shell_complete(ctx, current))
+    return _positional(ctx, current)
 
 
-# -- walking the words before the cursor ----------------------------------------------------
-def _walk(
-    root: click.Group, words: list[str]
-) -> tuple[_Level, click.Option | None, dict[str, str], set[int]]:
-    """The level reached, an option still waiting for its value, values seen, options given."""
-    globals_ = [p for p in root.params if isinstance(p, click.Option) and not p.hidden]
-    globals_.append(_VERSION)
-    level = _Level("root", options=globals_, commands=_visible(root))
-    pending: click.Option | None = None
-    values: dict[str, str] = {}
-    given: set[int] = set()
-    options_ended = False
-    for word in words:
-        if pending is not None:
-            if not (_optional_value(pending) and word.startswith("-")):
-                values[pending.opts[0]] = word
-                pending = None
-                continue
-            pending = None
-        if word == "--" and level.kind == "native":
-            options_ended = True
-            continue
-        if word.startswith("-") and len(word) > 1 and not options_ended:
-            name, eq, value = word.partition("=")
-            option = _match_option(name if eq else word, level)
-            if option is not None:
-                given.add(id(option))
-                if eq:
-                    values[option.opts[0]] = value
-                elif _takes_value(option):
-                    pending = option
-            continue
-        level = _enter(level, word, globals_)
-        if level.kind == "dead":
-            break
-    return level, pending, values, given
-
-
-def _enter(level: _Level, word: str, globals_: list[click.Option]) -> _Level:
-    """The level after a positional word."""
-    if level.kind == "native":
-        level.arguments_given += 1
-        return level
-    if level.kind == "operation":  # an operation takes no positional words
-        return level
-    command = level.commands.get(word)
-    if command is None:  # "help", or a command this tree does not have
-        return _Level("dead", options=[])
-    if isinstance(command, click.Group):
-        return _Level("service", options=globals_, commands=_visible(command))
-    own = [p for p in _params(command) if isinstance(p, click.Option) and not p.hidden]
-    if level.kind == "root":  # serve, completion: global options go before the command
-        return _Level("native", options=own, native=command)
-    return _Level("operation", options=own + globals_, operation_options=frozenset(map(id, own)))
-
-
-def _note_given(level: _Level, words: list[str], values: dict[str, str], given: set[int]):
-    """Options after the cursor count as given too (completing in the middle of a line)."""
-    for i, word in enumerate(words):
-        if not word.startswith("-") or len(word) < 2:
-            continue
-        name, eq, value = word.partition("=")
-        option = _match_option(name if eq else word, level)
-        if option is None:
-            continue
-        given.add(id(option))
-        if eq:
-            values.setdefault(option.opts[0], value)
-        elif _takes_value(option) and i + 1 < len(words) and not words[i + 1].startswith("-"):
-            values.setdefault(option.opts[0], words[i + 1])
-
-
-def _visible(group: click.Group) -> dict[str, click.Command]:
-    return {name: cmd for name, cmd in group.commands.items() if not cmd.hidden}
-
-
-def _params(command: click.Command) -> list[click.Parameter]:
-    """The command's parameters including click's --help (when it has one)."""
+# -- the line, through the tree --------------------------------------------------------------
+def _resolve(root: click.Group, words: list[str]) -> list[click.Context] | None:
+    """The contexts the words create, root first; None after an unknown command or help."""
     try:
-        return command.get_params(click.Context(command))
-    except Exception:
-        return list(command.params)
-
-
-def _names(option: click.Option) -> list[str]:
-    return [*option.opts, *option.secondary_opts]
-
-
-def _match_option(word: str, level: _Level) -> click.Option | None:
-    """The option a word names: exactly, or (AWS-style levels) by a unique prefix."""
-    by_name = {name: option for option in level.options for name in _names(option)}
-    if word in by_name:
-        return by_name[word]
-    if level.kind == "native" or not word.startswith("--"):
+        ctx = root.make_context(root.name, list(words), resilient_parsing=True, obj=RunContext())
+        chain = [ctx]
+        while isinstance(ctx.command, core.AwsGroup) and ctx.args:
+            group = ctx.command
+            name, rest = ctx.args[0], ctx.args[1:]
+            command = group.get_command(ctx, name) if name != "help" else None
+            if command is None:
+                return None
+            settings: dict[str, Any] = {}
+            if name in group.own_commands:
+                settings["help_option_names"] = list(core.HELP_TOKENS)
+            ctx = command.make_context(name, rest, parent=ctx, resilient_parsing=True, **settings)
+            chain.append(ctx)
+    except (click.ClickException, core.VersionRequested, core.UsageError):
         return None
-    found = {id(o): o for name, o in by_name.items() if name.startswith(word)}
-    return next(iter(found.values())) if len(found) == 1 else None
+    return chain
 
 
-def _takes_value(option: click.Option) -> bool:
-    return (not option.is_flag and not option.count) or _optional_value(option)
-
-
-def _optional_value(option: click.Option) -> bool:
-    return bool(getattr(option, "_flag_needs_value", False))
-
-
-# -- candidates ------------------------------------------------------------------------------
-def _filter(candidates: Iterable[Candidate], prefix: str) -> list[Candidate]:
-    return [c for c in candidates if c.value.startswith(prefix)]
-
-
-def _option_candidates(level: _Level, prefix: str, given: set[int]) -> list[Candidate]:
-    out: list[Candidate] = []
-    for option in level.options:
-        repeatable = option.multiple or option.count
-        if id(option) in given and not repeatable:
-            continue
-        description = short_description(option.help or "")
-        if option.required:
-            description = f"(required) {description}".strip()
-        out.extend(Candidate(name, description) for name in _names(option))
-    return _filter(out, prefix)
-
-
-def _positional_candidates(level: _Level, prefix: str, context: _Context) -> list[Candidate] | None:
-    """Commands, operations or a native command's argument values; None where none fit."""
-    if level.native is not None:
-        argument = _argument_at(level.native, level.arguments_given)
-        return None if argument is None else _typed_values(argument, prefix)
-    if level.kind == "operation":
-        return None
-    out = [
-        Candidate(name, short_description(cmd.short_help or plain_text(cmd.help or "")))
-        for name, cmd in sorted(level.commands.items())
+def _given(ctx: click.Context) -> list[click.Parameter]:
+    return [
+        p
+        for p in ctx.command.get_params(ctx)
+        if ctx.get_parameter_source(p.name or "") is ParameterSource.COMMANDLINE
     ]
-    out.append(Candidate("help", "Show help."))
-    return _filter(out, prefix)
 
 
-def _argument_at(command: click.Command, index: int) -> click.Argument | None:
-    arguments = [p for p in command.params if isinstance(p, click.Argument)]
-    for argument in arguments:
-        if argument.nargs < 0:
-            return argument
-        if index < argument.nargs:
-            return argument
-        index -= argument.nargs
+def _parsed(ctx: click.Context) -> core.Parsed | None:
+    found = ctx.meta.get(core._PARSED_KEY + (ctx.command.name or ""))
+    return found if isinstance(found, core.Parsed) and ctx.command.name else None
+
+
+def _pending(
+    chain: list[click.Context], words: list[str]
+) -> tuple[click.Option | None, click.Context]:
+    """An option whose value the cursor is at, and the context it belongs to."""
+    for ctx in chain:
+        if isinstance(ctx.command, (core.AwsGroup, core.AwsCommand)):
+            parsed = _parsed(ctx)
+            if parsed is not None and parsed.pending is not None:
+                return parsed.pending, ctx
+            continue
+        # one of our plain click commands: an option of its own as the last word
+        if words and "=" not in words[-1] and "--" not in words:
+            option = _own_option(ctx, words[-1])
+            if option is not None and _takes_value(option):
+                return option, ctx
+    return None, chain[-1]
+
+
+def _own_option(ctx: click.Context, word: str) -> click.Option | None:
+    for param in ctx.command.get_params(ctx):
+        if isinstance(param, click.Option) and word in (*param.opts, *param.secondary_opts):
+            return param
     return None
 
 
-@dataclass
-class _Context:
-    level: _Level
-    values: dict[str, str]  # values given on the line, by the option's first name
-    environ: Mapping[str, str]
+def _match_option(name: str, chain: list[click.Context]) -> tuple[click.Option | None, Any]:
+    """The option ``--name`` (of ``--name=value``) names at the cursor's level."""
+    ctx = chain[-1]
+    command = ctx.command
+    if isinstance(command, (core.AwsGroup, core.AwsCommand)):
+        options = [*core.global_options_of(ctx)]
+        if isinstance(command, core.AwsCommand):
+            options += command.aws_options()
+        return core.find_option(name, core.option_table(options)), ctx
+    return _own_option(ctx, name), ctx
 
 
-def _value_candidates(option: click.Option, prefix: str, context: _Context) -> list[Candidate]:
-    if prefix.startswith(FILE_PREFIXES):
-        scheme = FILE_PREFIXES[0] if prefix.startswith(FILE_PREFIXES[0]) else FILE_PREFIXES[1]
+def _takes_value(option: click.Option) -> bool:
+    if isinstance(option, core.AwsOption):
+        return option.takes_value
+    return not option.is_flag and not option.count
+
+
+def _optional_value(option: click.Option) -> bool:
+    return isinstance(option, core.AwsOption) and option.takes_optional_value
+
+
+def _positional(ctx: click.Context, current: str) -> list[Candidate]:
+    command = ctx.command
+    if isinstance(command, core.AwsGroup):
+        return _candidates(command.shell_complete(ctx, current))
+    if isinstance(command, core.AwsCommand):  # an operation takes no positional words
+        return _candidates(command.shell_complete(ctx, "-")) if current == "" else []
+    for param in command.get_params(ctx):  # a plain click command: its next argument
+        if isinstance(param, click.Argument) and (
+            param.nargs < 0
+            or ctx.get_parameter_source(param.name or "") is not ParameterSource.COMMANDLINE
+        ):
+            return _candidates(param.shell_complete(ctx, current))
+    return _candidates(command.shell_complete(ctx, "-")) if current == "" else []
+
+
+def _candidates(items: Iterable[CompletionItem]) -> list[Candidate]:
+    """click's completion items as candidates; "file"/"dir" items (click's way of asking the
+    shell for paths) become the matching paths."""
+    out: list[Candidate] = []
+    for item in items:
+        if item.type in ("file", "dir"):
+            found = path_candidates(item.value)
+            out.extend(c for c in found if item.type == "file" or c.partial)
+            continue
+        # click's own items carry whole help texts; ours (``shown``) are one line already
+        text = item.help or ""
+        description = text if item.shown else short_description(text)
+        out.append(Candidate(item.value, description, bool(item.partial)))
+    return out
+
+
+# -- the click hooks: what cli/core.py's shell_complete methods return ------------------------
+def _state(ctx: click.Context) -> _State:
+    state = ctx.meta.get(_STATE)
+    if isinstance(state, _State):
+        return state
+    return _State(os.environ, dict(ctx.find_root().params), set())
+
+
+def option_names(
+    ctx: click.Context, options: Iterable[core.AwsOption], incomplete: str
+) -> list[CompletionItem]:
+    """Option names starting with ``incomplete``, except options already given."""
+    state = _state(ctx)
+    given = state.given | {id(o) for c in _chain(ctx) for o in _given(c)}
+    out: list[CompletionItem] = []
+    for option in options:
+        if id(option) in given or option.hidden:
+            continue
+        description = short_description(option.help or "")
+        if option.spec.required:
+            description = f"(required) {description}".strip()
+        out.extend(
+            CompletionItem(name, help=description)
+            for name in [*option.opts, *option.secondary_opts]
+            if name.startswith(incomplete)
+        )
+    return out
+
+
+def _chain(ctx: click.Context) -> list[click.Context]:
+    out = []
+    current: click.Context | None = ctx
+    while current is not None:
+        out.append(current)
+        current = current.parent
+    return out
+
+
+def command_names(
+    ctx: click.Context, commands: Iterable[tuple[str, click.Command]], incomplete: str
+) -> list[CompletionItem]:
+    from sagemaker_async.cli.helptext import summary
+
+    items = [CompletionItem(name, help=short_description(summary(cmd))) for name, cmd in commands]
+    items.append(CompletionItem("help", help="Show help."))
+    return [item for item in items if item.value.startswith(incomplete)]
+
+
+def option_values(option: core.AwsOption, ctx: click.Context, incomplete: str) -> list[Any]:
+    """Values for an AWS-style option: paths after file:// or fileb://, then what the option
+    completes (O.PROFILE, O.REGION, …), its choices, or the file:// prefixes."""
+    if incomplete.startswith(FILE_PREFIXES):
+        scheme = FILE_PREFIXES[0] if incomplete.startswith(FILE_PREFIXES[0]) else FILE_PREFIXES[1]
         return [
-            Candidate(scheme + c.value, c.description, c.partial)
-            for c in path_candidates(prefix[len(scheme) :])
+            CompletionItem(scheme + c.value, help=c.description, partial=c.partial, shown=True)
+            for c in path_candidates(incomplete[len(scheme) :])
         ]
-    name = option.opts[0]
+    spec = option.spec
+    state = _state(ctx)
     lookups = {
-        "--profile": profile_candidates,
-        "--endpoint-name": lambda: endpoint_name_candidates(
-            _endpoint_url(context.values, context.environ)
+        O.PROFILE: profile_candidates,
+        O.REGION: region_candidates,
+        O.ENDPOINT_NAME: lambda: endpoint_name_candidates(
+            _endpoint_url(state.line_params, state.environ)
         ),
-        "--region": region_candidates,
     }
-    if not isinstance(option.type, click.Choice) and name in lookups:
-        found = _filter(_quietly(lookups[name]), prefix)
-        if found or prefix:
-            return found
-    if name in PATH_OPTIONS:
-        return path_candidates(prefix)
-    found = _typed_values(option, prefix)
-    if found or isinstance(option.type, click.Choice):
-        return found
-    if id(option) in context.level.operation_options:
-        wants_file = option.metavar in FILE_METAVARS or name in FILE_OPTIONS
-        if prefix or wants_file:
-            return _filter([Candidate(p, partial=True) for p in FILE_PREFIXES], prefix)
+    if spec.completes in lookups:
+        found = _filter(_quietly(lookups[spec.completes]), incomplete)
+        if found or incomplete:
+            return [CompletionItem(c.value, help=c.description, shown=True) for c in found]
+    if spec.completes == O.PATH:
+        return [CompletionItem(incomplete, type="file")]
+    if spec.choices:
+        return [CompletionItem(c) for c in spec.choices if c.startswith(incomplete)]
+    if spec.completes == O.FILE_URL_EAGER or (spec.completes == O.FILE_URL and incomplete):
+        return [CompletionItem(p, partial=True) for p in FILE_PREFIXES if p.startswith(incomplete)]
     return []
 
 
-def _typed_values(param: click.Parameter, prefix: str) -> list[Candidate]:
-    kind = param.type
-    if isinstance(kind, click.Choice):
-        return _filter((Candidate(str(c)) for c in kind.choices), prefix)
-    if isinstance(kind, click.Path):
-        found = path_candidates(prefix)
-        if not kind.file_okay:
-            found = [c for c in found if c.partial]
-        return found
-    return []
+def _filter(candidates: Iterable[Candidate], prefix: str) -> list[Candidate]:
+    return [c for c in candidates if c.value.startswith(prefix)]
 
 
 def _quietly(lookup) -> list[Candidate]:
@@ -381,10 +364,10 @@ def region_candidates() -> list[Candidate]:
     return sorted(out, key=lambda c: c.value)
 
 
-def _endpoint_url(values: Mapping[str, str], environ: Mapping[str, str]) -> str | None:
+def _endpoint_url(params: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
     """--endpoint-url from the line, else the environment (unless configured URLs are off)."""
-    if values.get("--endpoint-url"):
-        return values["--endpoint-url"]
+    if params.get("endpoint_url"):
+        return str(params["endpoint_url"])
     if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
         return None
     return environ.get("AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME") or environ.get("AWS_ENDPOINT_URL")

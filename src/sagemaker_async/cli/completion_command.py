@@ -2,32 +2,20 @@
 
 Only click is imported here: ``__complete`` runs on every Tab, so the engine
 (:mod:`sagemaker_async.cli.completion`) and the scripts are imported when a command runs.
+Usage errors, ``help`` and ``-h`` are the tree's (cli/core.py) and errors.py's.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
 SHELLS = ("bash", "zsh", "fish")
-EXIT_USAGE = 252  # bad arguments (sagemaker_async.errors.ExitCode.PARAM_VALIDATION)
 
 
-class _OneLineUsageErrors(click.Command):
-    """A usage error is one line on stderr and exit 252, like the rest of the CLI."""
-
-    def main(self, args=None, prog_name=None, standalone_mode=True, **extra: Any) -> Any:  # type: ignore[override]
-        try:
-            return super().main(args, prog_name, standalone_mode=False, **extra)
-        except click.ClickException as exc:
-            sys.stderr.write(f"{prog_name or self.name}: error: {exc.format_message()}\n")
-            return EXIT_USAGE
-
-
-@click.command("completion", cls=_OneLineUsageErrors)
+@click.command("completion")
 @click.argument("shell", type=click.Choice(SHELLS))
 def completion(shell: str) -> None:
     """Print the shell completion script for bash, zsh or fish.
@@ -44,7 +32,14 @@ def completion(shell: str) -> None:
     sys.stdout.flush()
 
 
-def make_complete_command(root: click.Group) -> click.Command:
+@click.command(
+    "__complete",
+    hidden=True,
+    add_help_option=False,
+    context_settings={"ignore_unknown_options": True},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def complete_words(args: tuple[str, ...]) -> None:
     """``__complete SHELL CWORD -- WORDS…``: the candidates for WORDS[CWORD], one a line.
 
     WORDS are the words of the command line as the shell has them, the program name first;
@@ -52,25 +47,16 @@ def make_complete_command(root: click.Group) -> click.Command:
     COMP_WORDBREAKS in the environment tell how COMP_WORDS were split. Never an error: on
     any failure it prints nothing and exits 0.
     """
+    from sagemaker_async.cli.tree import build_tree
 
-    @click.command(
-        "__complete",
-        hidden=True,
-        add_help_option=False,
-        context_settings={"ignore_unknown_options": True},
-    )
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def complete_words(args: tuple[str, ...]) -> None:
-        try:
-            lines = _candidate_lines(root, list(args))
-        except Exception:  # a Tab must never print a traceback
-            return
-        if lines:
-            out = "".join(line + "\n" for line in lines)
-            sys.stdout.buffer.write(out.encode("utf-8", "surrogateescape"))
-            sys.stdout.flush()
-
-    return complete_words
+    try:
+        lines = _candidate_lines(build_tree(), list(args))
+    except Exception:  # a Tab must never print a traceback
+        return
+    if lines:
+        out = "".join(line + "\n" for line in lines)
+        sys.stdout.buffer.write(out.encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
 
 
 def _candidate_lines(root: click.Group, args: list[str]) -> list[str]:

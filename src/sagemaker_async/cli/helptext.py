@@ -1,4 +1,5 @@
-"""Help pages as plain text (the AWS CLI renders man pages; ours need no groff)."""
+"""Help pages as plain text (the AWS CLI renders man pages; ours need no groff), written by
+the tree's own ``format_help`` from the same click objects that parse the line."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Sequence
 
 import click
 
+from sagemaker_async.cli.core import AwsCommand, AwsGroup, AwsOption, global_options_of
 from sagemaker_async.errors import PROG
 from sagemaker_async.request.model_docs import paragraphs
-from sagemaker_async.request.options import global_options
+from sagemaker_async.request.options import VERSION
 
 WIDTH = 79
 
@@ -38,7 +40,7 @@ def _option_lines(params: Sequence[click.Parameter]) -> list[str]:
             kind = ""
         else:
             kind = f"<{(param.metavar or 'value').lower()}>"
-        required = "  [required]" if param.required else ""
+        required = "  [required]" if _required(param) else ""
         lines.append(f"  {names} {kind}{required}".rstrip())
         for paragraph in (param.help or "").split("\n\n"):
             lines.extend(_wrap(paragraph, 6))
@@ -46,7 +48,38 @@ def _option_lines(params: Sequence[click.Parameter]) -> list[str]:
     return lines
 
 
-def format_group_help(group: click.Group, service: str | None) -> str:
+def _required(param: click.Option) -> bool:
+    return param.spec.required if isinstance(param, AwsOption) else param.required
+
+
+def _global_options(ctx: click.Context) -> list[click.Option]:
+    return [o for o in global_options_of(ctx) if o.spec is not VERSION]
+
+
+def summary(command: click.Command) -> str:
+    """A command's one-line description, for command lists."""
+    if isinstance(command, AwsCommand):
+        return _summary(command.help or "")
+    text = command.short_help or (command.help or "").split("\n\n")[0]
+    return " ".join(text.split())
+
+
+def _command_lines(group: AwsGroup, ctx: click.Context) -> list[str]:
+    rows = [(name, summary(command)) for name, command in group.visible_commands(ctx)]
+    rows.append(("help", "Show help (also: -h, --help, and help after a command)."))
+    width = max(len(name) for name, _ in rows)
+    lines = []
+    for name, text in rows:
+        first = f"      o {name.ljust(width)}  "
+        wrapped = textwrap.wrap(
+            text, WIDTH, initial_indent=first, subsequent_indent=" " * len(first)
+        )
+        lines.extend(wrapped or [first.rstrip()])
+    return lines
+
+
+def format_group_help(group: AwsGroup, ctx: click.Context) -> str:
+    service = group.name if ctx.parent is not None else None
     path = f"{PROG} {service}" if service else PROG
     usage = (
         f"{path} <command> [options]"
@@ -56,35 +89,27 @@ def format_group_help(group: click.Group, service: str | None) -> str:
     parts = [
         _section("NAME", _wrap(f"{path} - {group.help or 'SageMaker asynchronous inference'}", 6)),
         _section("SYNOPSIS", [f"      {usage}"]),
-        _section(
-            "AVAILABLE COMMANDS",
-            [f"      o {name}" for name, cmd in sorted(group.commands.items()) if not cmd.hidden]
-            + ["      o help"],
-        ),
+        _section("AVAILABLE COMMANDS", _command_lines(group, ctx)),
     ]
     if not service:
-        parts.append(
-            _section(
-                "GLOBAL OPTIONS", _option_lines([spec.click_option() for spec in global_options()])
-            )
-        )
+        parts.append(_section("GLOBAL OPTIONS", _option_lines(_global_options(ctx))))
     return "\n".join(parts)
 
 
-def format_operation_help(command: click.Command, service: str) -> str:
+def format_operation_help(command: AwsCommand, ctx: click.Context) -> str:
     """NAME, DESCRIPTION (the model's documentation), SYNOPSIS, OPTIONS, GLOBAL OPTIONS."""
     description: list[str] = []
     for paragraph in paragraphs(command.help or ""):
         description.extend(_wrap(paragraph, 6))
         description.append("")
+    service = ctx.parent.command.name if ctx.parent is not None else ""
     synopsis = [f"      {PROG} {service} {command.name}"]
-    for param in command.params:
-        if isinstance(param, click.Option):
-            opt = param.opts[0]
-            arg = "" if param.is_flag else " <value>"
-            synopsis.append(f"      {opt}{arg}" if param.required else f"      [{opt}{arg}]")
-    aws = [p for p in command.params if not getattr(p, "workflow", False)]
-    ours = [p for p in command.params if getattr(p, "workflow", False)]
+    for param in command.aws_options():
+        opt = param.opts[0]
+        arg = "" if param.is_flag else " <value>"
+        synopsis.append(f"      {opt}{arg}" if _required(param) else f"      [{opt}{arg}]")
+    aws = [p for p in command.aws_options() if not p.spec.workflow]
+    ours = [p for p in command.aws_options() if p.spec.workflow]
     return "\n".join(
         [
             _section("NAME", _wrap(f"{command.name} - {_summary(command.help or '')}", 6)),
@@ -96,9 +121,7 @@ def format_operation_help(command: click.Command, service: str) -> str:
                 if ours
                 else []
             ),
-            _section(
-                "GLOBAL OPTIONS", _option_lines([spec.click_option() for spec in global_options()])
-            ),
+            _section("GLOBAL OPTIONS", _option_lines(_global_options(ctx))),
         ]
     )
 

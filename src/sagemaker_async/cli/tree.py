@@ -1,58 +1,177 @@
 """The click tree: ``sagemaker-async [global options] <command> <subcommand> [options]``.
 
-The tree is built from the command table (:mod:`sagemaker_async.cli.commands`) and serves help,
-shell completion and our own click commands (``serve``, ``completion``). Commands that mirror
-the AWS CLI are parsed with the AWS CLI's rules by :mod:`sagemaker_async.cli.dispatch` from the same
-table, so running one never imports click (nor botocore's client machinery, until it sends).
+Every command line goes through it: the root (global options, anywhere on the line), the
+``sagemaker-runtime`` group (its operation), then the operation (``invoke-endpoint-async``, or
+our ``wait`` and ``batch``), each a click context; or, at the root, one of our own plain click
+commands (``serve``, ``completion``). The AWS CLI's rules live in the classes of
+:mod:`sagemaker_async.cli.core`. Subtrees are built when asked for: running one operation
+builds only that operation's command.
 """
 
 from __future__ import annotations
 
 import sys
 
-from sagemaker_async.cli import commands
+import click
+
+from sagemaker_async.cli.core import AwsCommand, AwsGroup, AwsOption
+from sagemaker_async.context import RunContext
+from sagemaker_async.errors import PROG
 from sagemaker_async.request import options
+from sagemaker_async.request.service_model import SERVICE, cli_name
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
-
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
-    import click
+INVOKE_ENDPOINT_ASYNC = "InvokeEndpointAsync"
+SERVICE_HELP = "Amazon SageMaker Runtime"
+ROOT_HELP = "SageMaker asynchronous inference"
+# Our own plain click commands at the top level, with the global options each accepts
+# (given before its name); any other global option there is an error.
+OWN_COMMANDS: dict[str, frozenset[str]] = {
+    "serve": frozenset({"profile", "debug"}),
+    "completion": frozenset(),
+    "__complete": frozenset(),
+}
+WORKFLOW_NOTE = "not an AWS CLI command; see “Workflow” in the sagemaker-async documentation"
 
 
-def build_tree() -> click.Group:
-    import click
+def build_tree() -> AwsGroup:
+    from sagemaker_async.request.service_model import list_service_names
 
-    from sagemaker_async.cli import completion_command
-    from sagemaker_async.local.command import serve
-
-    root = click.Group(
-        "sagemaker-async",
-        params=[spec.click_option() for spec in options.global_options()],
-        add_help_option=False,
+    return AwsGroup(
+        PROG,
+        help=ROOT_HELP,
+        names=[SERVICE, *OWN_COMMANDS],
+        load=_load_top_command,
+        params=[
+            *(AwsOption(spec) for spec in options.global_options()),
+            AwsOption(options.VERSION, version=version_text),
+        ],
+        suggestions=lambda: sorted({*list_service_names(), SERVICE, *OWN_COMMANDS}),
+        not_ours=list_service_names,
+        callback=_prepare_settings,
+        own_commands=OWN_COMMANDS,
     )
-    service = click.Group(commands.SERVICE_NAME, help=commands.SERVICE_HELP, add_help_option=False)
-    for entry in commands.service_commands().values():
-        service.add_command(
-            click.Command(
-                entry.name,
-                params=[spec.click_option() for spec in entry.specs],
-                help=entry.help,
-                add_help_option=False,
-            )
+
+
+@click.pass_context
+def _prepare_settings(ctx: click.Context, **values: Any) -> None:
+    """Settings from the global options, checked before anything below runs."""
+    from sagemaker_async.request.settings import Settings
+
+    run: RunContext = ctx.obj
+    settings = Settings.from_values(values)
+    run.settings = settings
+    settings.check()
+    if settings.debug:
+        from sagemaker_async.request import debuglog
+
+        settings.redactor = debuglog.enable(run.streams.stderr)
+
+
+def _load_top_command(name: str) -> click.Command | None:
+    if name == SERVICE:
+        return build_service()
+    if name == "serve":
+        from sagemaker_async.local.command import serve
+
+        return serve
+    from sagemaker_async.cli import completion_command
+
+    if name == "completion":
+        return completion_command.completion
+    return completion_command.complete_words
+
+
+def build_service() -> AwsGroup:
+    from sagemaker_async.request.service_model import operation_names
+
+    names = [cli_name(INVOKE_ENDPOINT_ASYNC), "wait", "batch"]
+    return AwsGroup(
+        SERVICE,
+        help=SERVICE_HELP,
+        names=names,
+        load=_load_operation,
+        suggestions=lambda: sorted({*operation_names(), *names, "help"}),
+        not_ours=operation_names,
+        positional="operation",
+    )
+
+
+def _load_operation(name: str) -> click.Command | None:
+    from sagemaker_async.request.service_model import operation
+
+    if name == "wait":
+        return AwsCommand(
+            "wait",
+            options.wait_options(),
+            "Wait for an asynchronous inference to complete or fail, then write its result "
+            f"({WORKFLOW_NOTE}).",
+            _run_wait,
         )
-    root.add_command(service)
-    root.add_command(serve)
-    root.add_command(completion_command.completion)
-    root.add_command(completion_command.make_complete_command(root))
-    return root
+    if name == "batch":
+        return AwsCommand(
+            "batch",
+            options.batch_options(),
+            "Submit the requests of a JSON-lines file concurrently, optionally waiting for "
+            f"all ({WORKFLOW_NOTE}).",
+            _run_batch,
+        )
+    invoke = operation(INVOKE_ENDPOINT_ASYNC)
+    if name != invoke.cli_name:
+        return None
+    return AwsCommand(
+        invoke.cli_name,
+        [*options.operation_options(invoke), *options.workflow_options()],
+        invoke.documentation,
+        _run_invoke,
+    )
+
+
+# -- what each operation-level command runs: the values, the settings, the streams ----------
+def _values(ctx: click.Context) -> tuple[dict[str, Any], Any, Any]:
+    run: RunContext = ctx.find_root().obj
+    return dict(ctx.params), run.settings, run.streams
+
+
+def _run_invoke(ctx: click.Context) -> int:
+    from sagemaker_async.request.operation import run_operation
+    from sagemaker_async.request.service_model import operation
+
+    return run_operation(operation(INVOKE_ENDPOINT_ASYNC), *_values(ctx))
+
+
+def _run_wait(ctx: click.Context) -> int:
+    from sagemaker_async.workflow.invoke import run_wait
+
+    return run_wait(*_values(ctx))
+
+
+def _run_batch(ctx: click.Context) -> int:
+    from sagemaker_async.workflow.batch import run_batch
+
+    return run_batch(*_values(ctx))
+
+
+def version_text() -> str:
+    import platform
+
+    import botocore  # its __init__ only: no client machinery
+
+    from sagemaker_async import __version__
+
+    return (
+        f"sagemaker-async/{__version__} Python/{platform.python_version()} "
+        f"{platform.system()}/{platform.release()} botocore/{botocore.__version__}"
+    )
 
 
 def main(args: list[str] | None = None) -> NoReturn:
     from sagemaker_async.cli.dispatch import run
 
-    code = run(sys.argv[1:] if args is None else args, build_tree)
+    code = run(sys.argv[1:] if args is None else args)
     # The interpreter's final collections would scan every object botocore loaded (~100 ms
     # after the answer is out); everything we wrote is flushed, so skip them.
     import gc

@@ -1,5 +1,7 @@
 """``python -m sagemaker_async.local ARGS`` runs ``sagemaker-async serve ARGS``."""
 
-from sagemaker_async.local.command import serve
+import sys
 
-serve.main(prog_name="sagemaker-async serve")
+from sagemaker_async.cli.tree import main
+
+main(["serve", *sys.argv[1:]])

@@ -14,10 +14,25 @@ import uuid
 from pathlib import Path
 
 from sagemaker_async.errors import ExitCode
-from sagemaker_async.local.config import ServeConfig, ServeError, resolve_credentials
+from sagemaker_async.local.config import ACCOUNT_ID, ServeConfig, ServeError, resolve_credentials
+from sagemaker_async.local.http.dashboard import Activity, make_pages
 from sagemaker_async.local.http.server import STATUS_PATH, App, Server
 from sagemaker_async.local.runtime.api import RuntimeApi
-from sagemaker_async.local.runtime.models import ModelSpecError, is_loopback, load_model
+from sagemaker_async.local.runtime.container import ContainerStartError
+from sagemaker_async.local.runtime.delivery import (
+    ERROR,
+    SUCCESS,
+    Delivery,
+    Subscription,
+    SubscriptionError,
+    parse_subscription,
+)
+from sagemaker_async.local.runtime.models import (
+    ModelSpecError,
+    StartContext,
+    is_loopback,
+    load_model,
+)
 from sagemaker_async.local.runtime.notifications import NotificationLog
 from sagemaker_async.local.runtime.queue import COMPLETED, EXPIRED, FAILED, QUEUED, RUNNING, Queue
 from sagemaker_async.local.runtime.workers import Endpoint, Log, WorkerPool
@@ -80,7 +95,50 @@ def build_endpoints(config: ServeConfig) -> dict[str, Endpoint]:
     return endpoints
 
 
-def status_report(queue: Queue, endpoints: dict[str, Endpoint], url: str, data_dir: Path):
+def build_subscriptions(config: ServeConfig) -> list[Subscription]:
+    out = []
+    for topic, urls in ((SUCCESS, config.notify_success), (ERROR, config.notify_error)):
+        for url in urls:
+            try:
+                out.append(parse_subscription(topic, url, config.region, ACCOUNT_ID))
+            except SubscriptionError as exc:
+                raise ServeError(str(exc), ExitCode.PARAM_VALIDATION) from None
+    return out
+
+
+def start_models(endpoints: dict[str, Endpoint], config: ServeConfig, log: Log, stop) -> None:
+    """Start the models that run something (command:, docker:) and wait until they are healthy;
+    on a failure stop those already started and raise ServeError."""
+    started: list[Endpoint] = []
+    for index, endpoint in enumerate(endpoints.values()):
+        start = getattr(endpoint.model, "start", None)
+        if start is None:
+            continue
+        context = StartContext(endpoint.name, log, stop, config.startup_timeout, index)
+        try:
+            start(context)
+        except ContainerStartError as exc:
+            stop_models(started, grace=config.grace)
+            raise ServeError(
+                f"--endpoint {endpoint.name}={endpoint.model_spec}: {exc}", ExitCode.GENERAL
+            ) from None
+        started.append(endpoint)
+
+
+def stop_models(endpoints, grace: float) -> None:
+    for endpoint in endpoints:
+        stop = getattr(endpoint.model, "stop", None)
+        if stop is not None:
+            stop(grace)
+
+
+def status_report(
+    queue: Queue,
+    endpoints: dict[str, Endpoint],
+    url: str,
+    data_dir: Path,
+    delivery: Delivery | None = None,
+):
     def report() -> dict:
         stats = queue.stats()
         now = time.time()
@@ -101,7 +159,13 @@ def status_report(queue: Queue, endpoints: dict[str, Endpoint], url: str, data_d
                 "OutputLocation": f"s3://{endpoint.output_bucket}/{endpoint.output_prefix}/",
                 "FailureLocation": f"s3://{endpoint.failure_bucket}/{endpoint.failure_prefix}/",
             }
-        return {"Url": url, "DataDir": str(data_dir.resolve()), "Endpoints": out}
+            model_status = getattr(endpoint.model, "status", None)
+            if model_status is not None:
+                out[name]["ModelServer"] = model_status()
+        result = {"Url": url, "DataDir": str(data_dir.resolve()), "Endpoints": out}
+        if delivery is not None:
+            result["Notifications"] = delivery.status()
+        return result
 
     return report
 
@@ -109,7 +173,8 @@ def status_report(queue: Queue, endpoints: dict[str, Endpoint], url: str, data_d
 def run(config: ServeConfig) -> int:
     """Serve until SIGINT/SIGTERM; returns the exit code (raises ServeError on bad set-up)."""
     check_host(config.host, config.allow_remote)
-    credentials = resolve_credentials(config.access_key, config.secret_key)
+    credentials = resolve_credentials(config.access_key, config.secret_key, config.profile)
+    subscriptions = build_subscriptions(config)
     endpoints = build_endpoints(config)
     lock = lock_data_dir(config.data_dir)
     log = Log(sys.stderr)
@@ -137,7 +202,15 @@ def run(config: ServeConfig) -> int:
             f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}",
             ExitCode.GENERAL,
         ) from None
-    app.status = status_report(queue, endpoints, server.url, config.data_dir)
+    delivery = None
+    if subscriptions:
+        delivery = Delivery(subscriptions, base_url=server.url, log=log)
+        notifications.listeners.append(delivery.offer)
+        delivery.start()
+    activity = Activity()
+    notifications.listeners.append(activity.record)
+    app.status = status_report(queue, endpoints, server.url, config.data_dir, delivery)
+    app.pages = make_pages(app.status, activity)
 
     stop = threading.Event()
 
@@ -147,6 +220,17 @@ def run(config: ServeConfig) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
+    try:
+        start_models(endpoints, config, log, stop)
+    except ServeError:
+        server.server_close()
+        queue.close()
+        notifications.close()
+        lock.close()
+        if stop.is_set():  # Ctrl-C while a model server was starting
+            log.write("stopped")
+            return 0
+        raise
     pool.start()
     serving = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True
@@ -154,7 +238,8 @@ def run(config: ServeConfig) -> int:
     serving.start()
     log.write(
         f"serve listening on {server.url} (data {config.data_dir}, status {server.url}"
-        f"{STATUS_PATH}, key {credentials.access_key}, region {config.region})"
+        f"{STATUS_PATH}, dashboard {server.url}/_dashboard, key {credentials.access_key}, "
+        f"region {config.region})"
     )
     for name, endpoint in endpoints.items():
         log.write(
@@ -177,6 +262,11 @@ def run(config: ServeConfig) -> int:
     app.drain(timeout=5.0)
     server.shutdown()
     finished = pool.stop(grace=config.grace)
+    stop_models(endpoints.values(), grace=config.grace)
+    if not finished:  # calls to a stopped model server re-queue their request
+        finished = pool.stop(grace=1.0)
+    if delivery is not None:
+        delivery.stop()
     server.server_close()
     if not finished:
         log.write("stopped with work in progress; it will be re-queued on the next start")

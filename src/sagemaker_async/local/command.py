@@ -1,5 +1,6 @@
 """``sagemaker-async serve``: the click command. Only click is imported here; the server is
-imported when the command runs, so the CLI's start-up stays fast.
+imported when the command runs, so the CLI's start-up stays fast. Usage errors, ``help`` and
+the global options before its name are handled by the tree (cli/tree.py) and errors.py.
 """
 
 from __future__ import annotations
@@ -8,39 +9,10 @@ import sys
 
 import click
 
-EXIT_OK = 0
-EXIT_USAGE = 252  # bad arguments (sagemaker_async.errors.ExitCode.PARAM_VALIDATION)
-EXIT_INTERRUPTED = 130
-EXIT_GENERAL = 255  # could not start or failed while running
+from sagemaker_async.errors import ExitCode
 
 
-class _ServeCommand(click.Command):
-    """Usage errors as one line and exit 252, like the rest of the CLI; never a traceback."""
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        try:
-            rv = super().main(
-                args=args,
-                prog_name=prog_name,
-                complete_var=complete_var,
-                standalone_mode=False,
-                **extra,
-            )
-        except click.exceptions.Exit as exc:
-            code = exc.exit_code
-        except click.ClickException as exc:
-            sys.stderr.write(f"{prog_name or self.name}: error: {exc.format_message()}\n")
-            code = EXIT_USAGE
-        except click.Abort:
-            code = EXIT_INTERRUPTED
-        else:
-            code = rv if isinstance(rv, int) else EXIT_OK
-        if not standalone_mode:
-            return code
-        sys.exit(code)
-
-
-@click.command("serve", cls=_ServeCommand)
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -62,7 +34,8 @@ class _ServeCommand(click.Command):
     multiple=True,
     metavar="NAME[=MODEL]",
     help="An endpoint to serve (repeatable). MODEL: echo (default), "
-    "python:package.module:function or http://127.0.0.1:PORT. Default: echo=echo.",
+    "python:package.module:function, http://127.0.0.1:PORT, command:CMD (a model server "
+    "serve starts) or docker:IMAGE. Default: echo=echo.",
 )
 @click.option(
     "--workers",
@@ -97,6 +70,26 @@ class _ServeCommand(click.Command):
     show_default=True,
     help="Seconds to let in-flight inferences finish on Ctrl-C/SIGTERM before re-queueing.",
 )
+@click.option(
+    "--startup-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a command:/docker: model server may take to answer GET /ping with 200.",
+)
+@click.option(
+    "--notify-success",
+    multiple=True,
+    metavar="URL",
+    help="POST each Completed event to this loopback URL as SNS does (repeatable).",
+)
+@click.option(
+    "--notify-error",
+    multiple=True,
+    metavar="URL",
+    help="POST each Failed/Expired event to this loopback URL as SNS does (repeatable).",
+)
 def serve(
     host,
     port,
@@ -109,6 +102,9 @@ def serve(
     allow_remote,
     max_ttl,
     grace,
+    startup_timeout,
+    notify_success,
+    notify_error,
 ):
     """Run a local asynchronous inference endpoint (S3 + SageMaker Runtime) on one port."""
     from pathlib import Path
@@ -128,6 +124,10 @@ def serve(
             allow_remote=allow_remote,
             max_ttl=max_ttl,
             grace=grace,
+            profile=_global_option("profile"),
+            startup_timeout=startup_timeout,
+            notify_success=list(notify_success),
+            notify_error=list(notify_error),
         )
         from sagemaker_async.local.app import run
 
@@ -139,4 +139,10 @@ def serve(
     except Exception as exc:  # an unexpected failure: still one line, exit 255
         sys.stderr.write(f"sagemaker-async serve: error: {type(exc).__name__}: {exc}\n")
         sys.stderr.flush()
-        return EXIT_GENERAL
+        return int(ExitCode.GENERAL)
+
+
+def _global_option(name: str) -> str | None:
+    """A global option given before ``serve`` (``sagemaker-async --profile dev serve``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_root().params.get(name) if ctx is not None else None

@@ -49,6 +49,11 @@ class ServeConfig:
     max_ttl: int | None = None
     grace: float = 10.0
     fsync: bool = True
+    profile: str | None = None  # the global --profile: where the default credentials come from
+    # Bring-your-own-container models and SNS-style HTTP notifications (docs/local-endpoint.md)
+    startup_timeout: float = 600.0
+    notify_success: list[str] = field(default_factory=list)
+    notify_error: list[str] = field(default_factory=list)
 
     @property
     def bucket(self) -> str:
@@ -79,7 +84,7 @@ def parse_endpoints(specs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-def resolve_credentials(access_key: str | None, secret_key: str | None):
+def resolve_credentials(access_key: str | None, secret_key: str | None, profile: str | None = None):
     """The key pair clients must sign with: the options, else botocore's local chain."""
     from sagemaker_async.local.http.sigv4 import Credentials
 
@@ -92,8 +97,11 @@ def resolve_credentials(access_key: str | None, secret_key: str | None):
         return Credentials(access_key, secret_key)
     import botocore.session
 
-    session = botocore.session.Session()
-    resolver = session.get_component("credential_provider")
+    try:
+        session = botocore.session.Session(profile=profile)
+        resolver = session.get_component("credential_provider")
+    except Exception as exc:  # e.g. the profile does not exist
+        raise ServeError(f"cannot load credentials: {exc}", ExitCode.CONFIGURATION) from None
     for provider in list(resolver.providers):
         if provider.METHOD not in LOCAL_CREDENTIAL_PROVIDERS:
             resolver.remove(provider.METHOD)

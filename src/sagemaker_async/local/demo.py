@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 
+from sagemaker_async.local.process import ServeError, ServeProcess
+
 CLI = [sys.executable, "-m", "sagemaker_async"]
 
 
@@ -57,27 +59,16 @@ def _run(args: list[str], env: dict[str, str], stdin: str | None = None) -> int:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sagemaker-async-demo-") as home:
         env = _environment(home)
-        serve_args = ["serve", "--port", "0", "--data-dir", os.path.join(home, "data")]
-        _show(serve_args)
-        server = subprocess.Popen(
-            [*CLI, *serve_args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        serve_args = ["--data-dir", os.path.join(home, "data")]
+        _show(["serve", "--port", "0", *serve_args])
         try:
-            assert server.stdout is not None
-            url = server.stdout.readline().strip()
-            if not url.startswith("http://127.0.0.1:"):
-                print("serve did not start", file=sys.stderr)
-                return 1
-            print(url, flush=True)
-            return _scenario(url, env)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server = ServeProcess(serve_args, env=env, log_path=os.path.join(home, "serve.log"))
+        except ServeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        with server:
+            print(server.url, flush=True)
+            return _scenario(server.url, env)
 
 
 def _scenario(url: str, env: dict[str, str]) -> int:

@@ -1,21 +1,15 @@
 """Options: the global ones, the operation's (from botocore's service model), and ours.
 
-Each option is a :class:`Spec`: plain data that the AWS-style parser reads
-(:meth:`Spec.parser_opts`, for :mod:`sagemaker_async.cli.argv`) and that becomes a
-``click.Option`` for the click tree (:meth:`Spec.click_option`: help, completion). Parsing
-never imports click, which keeps start-up fast. A member added to the model becomes an option
-here by itself.
+Each option is a :class:`Spec`: plain data, declared once, that the click tree turns into its
+options (:class:`sagemaker_async.cli.core.AwsOption`: parsing, help, completion) and that
+:mod:`sagemaker_async.request.settings` reads for the global options' names and defaults. A
+member added to the model becomes an option here by itself.
 """
 
 from __future__ import annotations
 
-from sagemaker_async.cli import argv
 from sagemaker_async.render import FORMATS
 from sagemaker_async.request.service_model import Member, Operation
-
-TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
-if TYPE_CHECKING:
-    import click  # imported at run time only for the click tree
 
 OUTPUT_FORMATS = FORMATS
 COLORS = ("on", "off", "auto")
@@ -29,6 +23,12 @@ CLI_INPUT_YAML = "--cli-input-yaml"
 GENERATE_CLI_SKELETON = "--generate-cli-skeleton"
 
 VALUE, FLAG, OPTIONAL_VALUE, BOOLEAN = "value", "flag", "optional-value", "boolean"
+# What Tab offers for a value (besides choices): see sagemaker_async.cli.completion.
+PATH, PROFILE, REGION, ENDPOINT_NAME = "path", "profile", "region", "endpoint-name"
+FILE_URL, FILE_URL_EAGER = (
+    "file-url",
+    "file-url-eager",
+)  # file:// and fileb:// (when typed, or at once)
 
 
 class Spec:
@@ -51,6 +51,7 @@ class Spec:
         "metavar",
         "workflow",
         "doc_html",
+        "completes",
     )
 
     def __init__(
@@ -66,6 +67,7 @@ class Spec:
         metavar: str | None = None,
         workflow: bool = False,
         doc_html: str = "",  # model documentation: help is made from it only when shown
+        completes: str | None = None,  # PATH, PROFILE, … (what Tab offers for the value)
     ):
         self.name = name
         self.kind = kind
@@ -78,31 +80,10 @@ class Spec:
         self.metavar = metavar
         self.workflow = workflow
         self.doc_html = doc_html
+        self.completes = completes
 
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, kind={self.kind!r})"
-
-    def parser_opts(self, required: bool | None = None) -> list[argv.Opt]:
-        """What :func:`argv.parse_known` matches (a boolean becomes two flags)."""
-        names = (self.name,)
-        if self.kind == BOOLEAN:
-            return [
-                argv.Opt(names, self.dest, nargs=0, const=True),
-                argv.Opt(("--no-" + self.name[2:],), self.dest, nargs=0, const=False),
-            ]
-        if self.kind == FLAG:
-            return [argv.Opt(names, self.dest, nargs=0, const=True, default=False)]
-        return [
-            argv.Opt(
-                names,
-                self.dest,
-                nargs="?" if self.kind == OPTIONAL_VALUE else 1,
-                const=self.const,
-                default=self.default,
-                choices=self.choices,
-                required=self.required if required is None else required,
-            )
-        ]
 
     def help_text(self) -> str:
         if self.doc_html:
@@ -111,48 +92,17 @@ class Spec:
             return first_paragraph(self.doc_html)
         return self.help
 
-    def click_option(self) -> click.Option:
-        import click
-
-        choice = click.Choice(self.choices) if self.choices else None
-        help_text = self.help_text()
-        if self.kind == BOOLEAN:
-            option = click.Option(
-                [f"{self.name}/--no-{self.name[2:]}"],
-                default=None,
-                required=self.required,
-                help=help_text,
-            )
-        elif self.kind == FLAG:
-            option = click.Option([self.name], is_flag=True, default=False, help=help_text)
-        elif self.kind == OPTIONAL_VALUE:
-            option = click.Option(
-                [self.name], is_flag=False, flag_value=self.const, type=choice, help=help_text
-            )
-        else:
-            option = click.Option(
-                [self.name],
-                required=self.required,
-                type=choice,
-                default=self.default,
-                metavar=self.metavar,
-                help=help_text,
-            )
-        # an attribute of ours on click's object, read back with getattr by helptext.py
-        option.workflow = self.workflow  # type: ignore[attr-defined]
-        return option
-
-
-def to_opt(spec: Spec, *, required: bool | None = None) -> list[argv.Opt]:
-    return spec.parser_opts(required)
-
 
 def _flag(name: str, help: str) -> Spec:
     return Spec(name, kind=FLAG, help=help)
 
 
+VERSION = Spec("--version", kind=FLAG, help="Display the version of this tool.")
+
+
 def global_options() -> list[Spec]:
-    """The AWS CLI v2.36 global options, in its order (``--version`` is added last)."""
+    """The AWS CLI v2.36 global options, in its order (``--version``, :data:`VERSION`, is
+    added last by the tree: it stops parsing, so it is no setting)."""
     return [
         _flag("--debug", "Turn on debug logging (secrets are redacted)."),
         Spec("--endpoint-url", help="Override the service URL."),
@@ -160,11 +110,11 @@ def global_options() -> list[Spec]:
         _flag("--no-paginate", "Accepted for compatibility; this operation has no pages."),
         Spec("--output", choices=OUTPUT_FORMATS, help="Output format."),
         Spec("--query", help="A JMESPath query applied to the response."),
-        Spec("--profile", help="Use this profile from your config files."),
-        Spec("--region", help="The region to use."),
+        Spec("--profile", help="Use this profile from your config files.", completes=PROFILE),
+        Spec("--region", help="The region to use.", completes=REGION),
         Spec("--color", choices=COLORS, default="auto", help="Colour output."),
         _flag("--no-sign-request", "Do not sign the request (no credentials needed)."),
-        Spec("--ca-bundle", help="CA certificate bundle for TLS verification."),
+        Spec("--ca-bundle", help="CA certificate bundle for TLS verification.", completes=PATH),
         Spec("--cli-read-timeout", help="Socket read timeout in seconds (0 = none)."),
         Spec("--cli-connect-timeout", help="Connect timeout in seconds (0 = none)."),
         Spec(
@@ -186,12 +136,14 @@ def operation_options(op: Operation) -> list[Spec]:
         Spec(
             CLI_INPUT_JSON,
             help="Read arguments from a JSON string or file:// (keys are API member names).",
+            completes=FILE_URL_EAGER,
         )
     )
     opts.append(
         Spec(
             CLI_INPUT_YAML,
             help="Read arguments from a YAML string or file:// (keys are API member names).",
+            completes=FILE_URL_EAGER,
         )
     )
     if not op.has_streaming_output:
@@ -207,7 +159,7 @@ def operation_options(op: Operation) -> list[Spec]:
     return opts
 
 
-# -- workflow options (ours, not the model's; see docs/workflow.md) -------------------------
+# -- workflow options (ours, not the model's) -----------------------------------------------
 # A new name must not start with a prefix that abbreviates an AWS option uniquely (the
 # operation's: a b c e f g i r s; the globals' are parsed in an earlier pass), so every
 # AWS-valid command line keeps its meaning; tests/workflow/test_prefix_rule.py checks it.
@@ -222,6 +174,7 @@ def workflow_options() -> list[Spec]:
         Spec(
             "--payload",
             metavar="PATH",
+            completes=PATH,
             help="Send this local file (- for stdin): inline as Body when it is at most "
             "128,000 bytes and no --input-location is given, else uploaded to "
             "--input-location (a prefix ending in / gets a generated key).",
@@ -241,6 +194,7 @@ def workflow_options() -> list[Spec]:
         Spec(
             "--download",
             metavar="PATH",
+            completes=PATH,
             help="Write the result to PATH (atomically) and print the invoke response as "
             "usual. Implies --wait.",
         ),
@@ -268,6 +222,7 @@ def wait_options() -> list[Spec]:
         Spec(
             "--download",
             metavar="PATH",
+            completes=PATH,
             help="Write the result to PATH (atomically) instead of stdout.",
         ),
     ]
@@ -280,6 +235,7 @@ def batch_options() -> list[Spec]:
             "--requests",
             required=True,
             metavar="PATH",
+            completes=PATH,
             help="A JSON-lines file: one invoke document per line (API member names, as "
             "--cli-input-json), plus an optional Payload: a local file path.",
         ),
@@ -302,6 +258,7 @@ def batch_options() -> list[Spec]:
         Spec(
             "--state",
             metavar="PATH",
+            completes=PATH,
             help="Where accepted lines are recorded, so a re-run skips them "
             "(default: the requests file's name + .state).",
         ),
@@ -309,13 +266,18 @@ def batch_options() -> list[Spec]:
 
 
 def _member_option(member: Member) -> Spec:
+    metavar = _METAVARS.get(member.type, "TEXT")
+    completes = FILE_URL_EAGER if metavar in ("BLOB", "JSON") else FILE_URL
+    if member.name == "EndpointName":
+        completes = ENDPOINT_NAME
     return Spec(
         member.option,
         kind=BOOLEAN if member.type == "boolean" else VALUE,
         required=member.required,
         choices=member.enum or None,
-        metavar=_METAVARS.get(member.type, "TEXT"),
+        metavar=metavar,
         doc_html=member.documentation,
+        completes=completes,
     )
 
 

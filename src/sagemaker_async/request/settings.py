@@ -32,31 +32,22 @@ CLI_SESSION_VARIABLES: dict[str, tuple[Any, Any, Any, Any]] = {
 RETRY_MODES = ("standard", "adaptive")
 
 
-# The global options Settings carries, with their defaults (dest names, as argv gives them).
-GLOBAL_DEFAULTS: dict[str, Any] = {
-    "debug": False,
-    "endpoint_url": None,
-    "no_verify_ssl": False,
-    "no_paginate": False,
-    "output": None,
-    "query": None,
-    "profile": None,
-    "region": None,
-    "color": "auto",
-    "no_sign_request": False,
-    "ca_bundle": None,
-    "cli_read_timeout": None,
-    "cli_connect_timeout": None,
-    "cli_binary_format": None,
-    "no_cli_pager": False,
-    "cli_auto_prompt": False,
-    "no_cli_auto_prompt": False,
-    "cli_error_format": None,
-}
+def _global_defaults() -> dict[str, Any]:
+    """Each global option's dest and default, from its declaration in request/options.py."""
+    from sagemaker_async.request.options import FLAG, global_options
+
+    return {spec.dest: False if spec.kind == FLAG else spec.default for spec in global_options()}
+
+
+# The global options Settings carries, with their defaults (dest names, as parsed).
+GLOBAL_DEFAULTS: dict[str, Any] = _global_defaults()
 
 
 class Settings:
-    """The global options as given, plus what was derived from them before any I/O."""
+    """The global options as given, plus what was derived from them before any I/O.
+
+    The annotations below are the typed view of GLOBAL_DEFAULTS (tests/test_globals.py
+    checks that they name the same options)."""
 
     debug: bool
     endpoint_url: str | None

@@ -1,5 +1,9 @@
 """Request body readers: Content-Length, HTTP/1.1 chunked transfer, and S3's aws-chunked
 content encoding (unsigned with a checksum trailer, or with per-chunk and trailer signatures).
+
+The transfer readers start the body lazily: a client that sent ``Expect: 100-continue`` is told
+to continue only when a handler first reads (after the signature was checked), so a refused
+request never makes the client send its body. A stalled body ends in S3's ``RequestTimeout``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ if TYPE_CHECKING:
     from _hashlib import HASH
 
 MAX_CHUNK_HEADER = 4096
+REQUEST_TIMEOUT = (
+    "Your socket connection to the server was not read from or written to within the timeout "
+    "period. Idle connections will be closed."
+)
 
 
 class BodyError(Exception):
@@ -26,17 +34,49 @@ class BodyError(Exception):
         self.status = status
 
 
-class LengthReader:
-    def __init__(self, rfile, length: int):
+class _Started:
+    """Calls ``on_start`` (send ``100 Continue``) before the first byte is read."""
+
+    def __init__(self, rfile, on_start=None):
         self.rfile = rfile
+        self.on_start = on_start
+        self.started = False
+
+    def _raw_read(self, size: int) -> bytes:
+        if not self.started:
+            self.started = True
+            if self.on_start is not None:
+                self.on_start()
+        try:
+            return self.rfile.read(size)
+        except TimeoutError:
+            raise BodyError("RequestTimeout", REQUEST_TIMEOUT) from None
+
+    def _raw_readline(self, limit: int) -> bytes:
+        if not self.started:
+            self._raw_read(0)
+        try:
+            return self.rfile.readline(limit)
+        except TimeoutError:
+            raise BodyError("RequestTimeout", REQUEST_TIMEOUT) from None
+
+
+class LengthReader(_Started):
+    def __init__(self, rfile, length: int, on_start=None):
+        super().__init__(rfile, on_start)
+        self.length = length
         self.remaining = length
+
+    @property
+    def complete(self) -> bool:
+        return self.remaining <= 0
 
     def read(self, size: int = -1) -> bytes:
         if self.remaining <= 0:
             return b""
         if size < 0 or size > self.remaining:
             size = self.remaining
-        data = self.rfile.read(size)
+        data = self._raw_read(size)
         if not data:
             raise BodyError(
                 "IncompleteBody",
@@ -55,23 +95,29 @@ class LengthReader:
         return True
 
 
-class ChunkedReader:
+class ChunkedReader(_Started):
     """HTTP/1.1 ``Transfer-Encoding: chunked``."""
 
-    def __init__(self, rfile):
-        self.rfile = rfile
+    length = None  # not declared up front
+
+    def __init__(self, rfile, on_start=None):
+        super().__init__(rfile, on_start)
         self.left = 0
         self.done = False
 
+    @property
+    def complete(self) -> bool:
+        return self.done
+
     def _next_chunk(self) -> None:
-        line = self.rfile.readline(MAX_CHUNK_HEADER)
+        line = self._raw_readline(MAX_CHUNK_HEADER)
         try:
             size = int(line.split(b";", 1)[0].strip(), 16)
         except ValueError:
             raise BodyError("IncompleteBody", "Malformed chunked transfer encoding") from None
         if size == 0:
             while True:  # trailer section up to the empty line
-                line = self.rfile.readline(MAX_CHUNK_HEADER)
+                line = self._raw_readline(MAX_CHUNK_HEADER)
                 if line in (b"\r\n", b"\n", b""):
                     break
             self.done = True
@@ -84,12 +130,12 @@ class ChunkedReader:
                 self._next_chunk()
                 continue
             want = self.left if size < 0 else min(self.left, size - len(out))
-            data = self.rfile.read(want)
+            data = self._raw_read(want)
             if not data:
                 raise BodyError("IncompleteBody", "The request body ended early")
             out += data
             self.left -= len(data)
-            if self.left == 0 and self.rfile.read(2) != b"\r\n":
+            if self.left == 0 and self._raw_read(2) != b"\r\n":
                 raise BodyError("IncompleteBody", "Malformed chunked transfer encoding")
         return bytes(out)
 

@@ -1,22 +1,33 @@
-"""Server-side AWS Signature Version 4 verification (header and presigned-query forms).
+"""Server-side AWS request signatures: SigV4 (header and presigned-query forms) and S3's
+SigV2 query-string form (``AWSAccessKeyId``/``Signature``/``Expires``, boto3's default for S3
+presigned URLs).
 
 The canonical request is rebuilt from what the client declared it signed (``SignedHeaders``),
-so any SDK's choice of headers verifies, not only botocore's. Failures raise
+so any SDK's choice of headers verifies, not only botocore's; but, as AWS does, every
+``x-amz-*`` header present (and SageMaker's ``x-amzn-sagemaker-*``) must be among them.
+
+Verification is in two steps so that a body is never read before the headers are checked:
+:func:`check` validates everything the headers carry and returns a :class:`Pending`, whose
+:meth:`Pending.finish` computes the HMAC once the payload hash is known (from the signed
+``x-amz-content-sha256`` header at once, or after hashing a bounded body). Failures raise
 :class:`AuthError` carrying a neutral reason; the S3 and runtime fronts translate the reason
-into their own error codes (see ``S3_ERRORS``/``RUNTIME_ERRORS`` in their modules).
+into their own error codes.
 """
 
 from __future__ import annotations
 
+import base64
 import calendar
 import hashlib
 import hmac
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, unquote
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600  # X-Amz-Expires limit: one week
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 # Reasons, mapped to each service's error code by the fronts.
@@ -27,6 +38,8 @@ BAD_SIGNATURE = "bad-signature"
 SKEWED = "skewed"  # X-Amz-Date more than 15 minutes away from now
 EXPIRED = "expired"  # presigned URL past X-Amz-Expires
 BAD_TOKEN = "bad-token"  # session token missing or different
+UNSIGNED_HEADERS = "unsigned-headers"  # x-amz-* headers present but not signed (message: names)
+BAD_QUERY = "bad-query"  # presigned-URL parameters out of bounds (message: the service's text)
 
 
 class AuthError(Exception):
@@ -169,21 +182,106 @@ def _parse_credential(credential: str) -> tuple[str, str, str, str]:
     return parts[0], parts[1], parts[2], parts[3]
 
 
-def verify(
+def _must_be_signed(name: str, service: str) -> bool:
+    """Headers AWS refuses to see unsigned: ``x-amz-*`` and, for SageMaker, its own."""
+    if name.startswith("x-amz-"):
+        # S3 tolerates an unsigned payload hash: it is part of the canonical request anyway
+        return not (service == "s3" and name == "x-amz-content-sha256")
+    return service == "sagemaker" and name.startswith("x-amzn-sagemaker-")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A request whose headers passed :func:`check`; :meth:`finish` completes the HMAC."""
+
+    method: str
+    raw_path: str
+    raw_query: str
+    headers: Any
+    signed_names: tuple[str, ...]
+    signature: str
+    access_key: str
+    amz_date: str
+    date: str
+    region: str
+    service: str
+    secret_key: str
+    presigned: bool
+
+    @property
+    def payload_hash(self) -> str | None:
+        """The payload hash the signature covers, if the headers name it (else hash the body)."""
+        if self.presigned:
+            return "UNSIGNED-PAYLOAD"
+        return self.headers.get("X-Amz-Content-SHA256")
+
+    def finish(self, payload_hash: str) -> SignedRequest:
+        creq = "\n".join(
+            [
+                self.method,
+                canonical_uri(self.raw_path, self.service),
+                canonical_query(self.raw_query, drop="X-Amz-Signature" if self.presigned else None),
+                canonical_headers(list(self.signed_names), self.headers.get_all),
+                ";".join(self.signed_names),
+                payload_hash,
+            ]
+        )
+        scope = f"{self.date}/{self.region}/{self.service}/aws4_request"
+        string_to_sign = "\n".join(
+            [ALGORITHM, self.amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()]
+        )
+        key = signing_key(self.secret_key, self.date, self.region, self.service)
+        expected = sign(key, string_to_sign)
+        if not hmac.compare_digest(expected, self.signature):
+            raise AuthError(BAD_SIGNATURE, string_to_sign)
+        return SignedRequest(
+            access_key=self.access_key,
+            amz_date=self.amz_date,
+            scope=scope,
+            region=self.region,
+            service=self.service,
+            signature=self.signature,
+            signing_key=key,
+            payload_hash=payload_hash,
+        )
+
+
+def _presign_expires(value: str | None) -> int:
+    """``X-Amz-Expires`` as S3 bounds it (its messages, AuthorizationQueryParametersError)."""
+    if value is None:
+        raise AuthError(
+            BAD_QUERY,
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and "
+            "X-Amz-Expires parameters.",
+        )
+    try:
+        expires = int(value)
+    except ValueError:
+        raise AuthError(BAD_QUERY, "X-Amz-Expires should be a number") from None
+    if expires < 0:
+        raise AuthError(BAD_QUERY, "X-Amz-Expires must be non-negative")
+    if expires > MAX_PRESIGN_SECONDS:
+        raise AuthError(
+            BAD_QUERY,
+            "X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds",
+        )
+    return expires
+
+
+def check(
     *,
     method: str,
     raw_path: str,
     raw_query: str,
     headers,
     credentials: Credentials,
-    body_hash: str | None = None,
     now: float | None = None,
-) -> SignedRequest:
-    """Verify the request's SigV4 signature; return what it establishes or raise AuthError.
+) -> Pending:
+    """Check everything the request line and headers carry; raise AuthError or return a
+    :class:`Pending` whose ``finish(payload_hash)`` checks the signature itself.
 
-    ``headers`` is an ``email.message.Message``-like mapping (``get``/``get_all``).
-    ``body_hash`` is the hex SHA-256 of the body, used when the request carries no
-    ``x-amz-content-sha256`` header (non-S3 services).
+    ``headers`` is an ``email.message.Message``-like mapping (``get``/``get_all``/``keys``).
     """
     now = time.time() if now is None else now
     authorization = headers.get("Authorization")
@@ -216,51 +314,190 @@ def verify(
     if amz_date[:8] != date:
         raise AuthError(BAD_SIGNATURE, "Credential date does not match X-Amz-Date")
     if presigned:
-        try:
-            expires = int(query_params.get("X-Amz-Expires", "0"))
-        except ValueError:
-            raise AuthError(MALFORMED, "Invalid X-Amz-Expires") from None
+        expires = _presign_expires(query_params.get("X-Amz-Expires"))
         if now > request_time + expires:
-            raise AuthError(EXPIRED, amz_date)
+            raise AuthError(EXPIRED, _iso(request_time + expires))
         if request_time - now > MAX_SKEW_SECONDS:
             raise AuthError(SKEWED, amz_date)
     elif abs(now - request_time) > MAX_SKEW_SECONDS:
         raise AuthError(SKEWED, amz_date)
 
-    if presigned:
-        payload_hash = "UNSIGNED-PAYLOAD"
-    else:
-        payload_hash = headers.get("X-Amz-Content-SHA256") or body_hash or EMPTY_SHA256
     if "host" not in signed_names:
         raise AuthError(BAD_SIGNATURE, "Host header is not signed")
-    creq = "\n".join(
-        [
-            method,
-            canonical_uri(raw_path, service),
-            canonical_query(raw_query, drop="X-Amz-Signature" if presigned else None),
-            canonical_headers(signed_names, headers.get_all),
-            ";".join(signed_names),
-            payload_hash,
-        ]
-    )
-    scope = f"{date}/{region}/{service}/aws4_request"
-    string_to_sign = "\n".join(
-        [ALGORITHM, amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()]
-    )
-    key = signing_key(credentials.secret_key, date, region, service)
-    expected = sign(key, string_to_sign)
-    if not hmac.compare_digest(expected, signature):
-        raise AuthError(BAD_SIGNATURE, string_to_sign)
-    return SignedRequest(
+    present = sorted({name.lower() for name in headers})
+    unsigned = [n for n in present if _must_be_signed(n, service) and n not in signed_names]
+    if unsigned:
+        raise AuthError(UNSIGNED_HEADERS, ",".join(unsigned))
+    return Pending(
+        method=method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=headers,
+        signed_names=tuple(signed_names),
+        signature=signature,
         access_key=access_key,
         amz_date=amz_date,
-        scope=scope,
+        date=date,
         region=region,
         service=service,
-        signature=signature,
-        signing_key=key,
-        payload_hash=payload_hash,
+        secret_key=credentials.secret_key,
+        presigned=presigned,
     )
+
+
+def verify(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers,
+    credentials: Credentials,
+    body_hash: str | None = None,
+    now: float | None = None,
+) -> SignedRequest:
+    """:func:`check` then :meth:`Pending.finish` in one call (for bodiless requests).
+
+    ``body_hash`` is the hex SHA-256 of the body, used when the request carries no
+    ``x-amz-content-sha256`` header (non-S3 services).
+    """
+    pending = check(
+        method=method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=headers,
+        credentials=credentials,
+        now=now,
+    )
+    return pending.finish(pending.payload_hash or body_hash or EMPTY_SHA256)
+
+
+# Query parameters S3's SigV2 string-to-sign includes in the canonical resource.
+V2_SUBRESOURCES = frozenset(
+    [
+        "accelerate",
+        "acl",
+        "cors",
+        "defaultObjectAcl",
+        "delete",
+        "inventory",
+        "lifecycle",
+        "location",
+        "logging",
+        "metrics",
+        "notification",
+        "object-lock",
+        "partNumber",
+        "policy",
+        "replication",
+        "requestPayment",
+        "restore",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+        "response-content-language",
+        "response-content-type",
+        "response-expires",
+        "select",
+        "select-type",
+        "storageClass",
+        "tagging",
+        "torrent",
+        "uploadId",
+        "uploads",
+        "versionId",
+        "versioning",
+        "versions",
+        "website",
+        "analytics",
+    ]
+)
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def is_v2_presigned(raw_query: str) -> bool:
+    params = _query_pairs(raw_query)
+    return "AWSAccessKeyId" in params and "Signature" in params
+
+
+def verify_v2_query(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers,
+    host_bucket: str | None,
+    credentials: Credentials,
+    now: float | None = None,
+) -> None:
+    """S3's SigV2 query-string authentication: HMAC-SHA1 over the verb, Content-MD5,
+    Content-Type, ``Expires``, the ``x-amz-*`` headers (as headers or query parameters) and
+    the canonical resource. Raises AuthError (``message`` of BAD_SIGNATURE: the string to sign).
+    """
+    now = time.time() if now is None else now
+    params = _query_pairs(raw_query)
+    access_key = params["AWSAccessKeyId"]
+    if access_key != credentials.access_key:
+        raise AuthError(UNKNOWN_KEY, access_key)
+    expires_text = params.get("Expires")
+    if expires_text is None:
+        raise AuthError(
+            MISSING,
+            "Query-string authentication requires the Signature, "
+            "Expires and AWSAccessKeyId parameters",
+        )
+    try:
+        expires = int(expires_text)
+    except ValueError:
+        raise AuthError(
+            MALFORMED, f"Invalid date (should be seconds since epoch): {expires_text}"
+        ) from None
+    if now > expires:
+        raise AuthError(EXPIRED, _iso(expires))
+    amz: dict[str, list[str]] = {}
+    for name in headers:
+        lower = name.lower()
+        if lower.startswith("x-amz-") and lower not in amz:
+            amz[lower] = [" ".join(v.split()) for v in headers.get_all(name) or []]
+    for name, value in params.items():
+        lower = name.lower()
+        if lower.startswith("x-amz-"):
+            amz.setdefault(lower, []).append(value)
+    token = next(iter(amz.get("x-amz-security-token", [])), None)
+    if credentials.token is not None and token != credentials.token:
+        raise AuthError(BAD_TOKEN, "The provided token is malformed or otherwise invalid.")
+    resource = (f"/{host_bucket}" if host_bucket else "") + raw_path
+    subresources = sorted(
+        (name, value) for name, value in params.items() if name in V2_SUBRESOURCES
+    )
+    if subresources:
+        resource += "?" + "&".join(f"{n}={v}" if v else n for n, v in subresources)
+    string_to_sign = "".join(
+        [
+            f"{method}\n",
+            f"{params.get('Content-MD5', headers.get('Content-MD5') or '')}\n",
+            f"{params.get('Content-Type', headers.get('Content-Type') or '')}\n",
+            f"{expires_text}\n",
+            "".join(f"{name}:{','.join(amz[name])}\n" for name in sorted(amz)),
+            resource,
+        ]
+    )
+    digest = hmac.new(
+        credentials.secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha1
+    ).digest()
+    expected = base64.b64encode(digest).decode("ascii")
+    if not hmac.compare_digest(expected, params["Signature"]):
+        raise AuthError(BAD_SIGNATURE, string_to_sign)
+
+
+def _query_pairs(raw_query: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in raw_query.split("&") if raw_query else []:
+        key, _, value = part.partition("=")
+        out.setdefault(unquote(key), unquote(value))
+    return out
 
 
 def scope_service(headers, raw_query: str) -> str | None:

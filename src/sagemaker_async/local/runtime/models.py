@@ -1,8 +1,10 @@
-"""Models an endpoint can serve: ``echo``, ``python:pkg.mod:func`` and ``http://127.0.0.1:PORT``.
+"""Models an endpoint can serve: ``echo``, ``python:pkg.mod:func``, ``http://127.0.0.1:PORT``,
+and model servers ``serve`` runs itself (``command:CMD``, ``docker:IMAGE``, in ``container.py``).
 
 Every model is a callable ``(InferenceRequest, deadline, stop) -> InferenceResponse`` that raises
 :class:`ModelError` for a failed inference, :class:`InvocationTimeout` past the deadline and
-:class:`Interrupted` when the server is stopping and the request should be re-queued.
+:class:`Interrupted` when the server is stopping and the request should be re-queued. A model may
+also have ``start(context)`` (called once before serving) and ``stop(grace)``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ import re
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -31,6 +36,14 @@ class ModelError(Exception):
         self.status = status
         self.body = body
         self.content_type = content_type
+
+
+class ConnectionLost(ModelError):
+    """The model server closed the connection after the request was sent."""
+
+
+class ModelUnreachable(ModelError):
+    """No connection could be made: the request never reached the model server."""
 
 
 class InvocationTimeout(Exception):
@@ -54,6 +67,17 @@ class InferenceRequest:
 class InferenceResponse:
     body: bytes
     content_type: str
+
+
+@dataclass
+class StartContext:
+    """What a model learns when ``serve`` starts it: its endpoint and where to log."""
+
+    endpoint: str
+    log: Any  # has write(message: str); sagemaker_async.local.runtime.workers.Log
+    stop: threading.Event  # set when serve is stopping
+    startup_timeout: float = 600.0
+    index: int = 0  # the endpoint's position, to give each its own port range
 
 
 # What an endpoint serves: echo, a PythonModel or an HttpModel.
@@ -132,6 +156,11 @@ class PythonModel:
         if not callable(func):
             raise ModelSpecError(f"python:{spec} is not callable")
         self.func = func
+        self.spec = spec
+        self.context: StartContext | None = None
+
+    def start(self, context: StartContext) -> None:
+        self.context = context
 
     def __call__(
         self, request: InferenceRequest, deadline: float, stop: threading.Event
@@ -151,8 +180,51 @@ class PythonModel:
             raise InvocationTimeout()
         if "error" in result:
             exc = result["error"]
+            assert isinstance(exc, BaseException)
+            self._log_failure(request, exc)
             raise ModelError(500, f"{type(exc).__name__}: {exc}".encode())
         return _to_response(result["value"], request)
+
+    def _log_failure(self, request: InferenceRequest, exc: BaseException) -> None:
+        if self.context is None:
+            return
+        self.context.log.write(
+            f"{self.context.endpoint} {request.inference_id} python:{self.spec} raised "
+            f"{type(exc).__qualname__}:\n{format_traceback(exc)}"
+        )
+
+
+def format_traceback(exc: BaseException) -> str:
+    """The traceback as Python prints it (chained exceptions first), without the messages.
+
+    Messages are left out because they often quote the payload (``int(b'...')``,
+    ``KeyError('...')``); the failure object, which only signed clients can read, has it.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current = current.__context__
+        else:
+            current = None
+    blocks = []
+    for item in reversed(chain):
+        frames = traceback.extract_tb(_skip_own_frames(item.__traceback__))
+        lines = ["Traceback (most recent call last):"]
+        lines += [line.rstrip("\n") for line in traceback.format_list(frames)]
+        lines.append(f"{type(item).__qualname__}: (message not logged: it may quote the payload)")
+        blocks.append("\n".join(lines))
+    return "\n\nthen:\n".join(blocks)
+
+
+def _skip_own_frames(tb: TracebackType | None) -> TracebackType | None:
+    """Drop this module's frames (the thread that called the function)."""
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return tb
 
 
 def _to_response(value: object, request: InferenceRequest) -> InferenceResponse:
@@ -233,10 +305,15 @@ class HttpModel:
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._drop()
                 if attempt == 2:
-                    raise ModelError(502, b"model server closed the connection") from None
+                    raise ConnectionLost(502, b"model server closed the connection") from None
             except OSError as exc:
                 self._drop()
-                raise ModelError(502, f"cannot reach model at {self.url}: {exc}".encode()) from None
+                message = f"cannot reach model at {self.url}: {exc}".encode()
+                if isinstance(exc, ConnectionRefusedError):
+                    if attempt == 2:  # it closed the first connection and is gone now
+                        raise ConnectionLost(502, b"model server closed the connection") from None
+                    raise ModelUnreachable(502, message) from None
+                raise ModelError(502, message) from None
         content_type = response.getheader("Content-Type") or "application/octet-stream"
         if response.getheader("Connection", "").lower() == "close":
             self._drop()
@@ -262,6 +339,11 @@ def load_model(spec: str) -> Model:
         return PythonModel(spec[len("python:") :])
     if spec.startswith("http://") or spec.startswith("https://"):
         return HttpModel(spec)
+    if spec.startswith(("command:", "docker:")):
+        from sagemaker_async.local.runtime.container import ContainerModel
+
+        return ContainerModel.from_spec(spec)
     raise ModelSpecError(
-        f"unknown model {spec!r}: use echo, python:package.module:function or http://127.0.0.1:PORT"
+        f"unknown model {spec!r}: use echo, python:package.module:function, "
+        "http://127.0.0.1:PORT, command:CMD or docker:IMAGE"
     )

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 COMPLETED = "Completed"
@@ -77,6 +78,9 @@ class NotificationLog:
         self.path = path
         self._lock = threading.Lock()
         self._fh = open(path, "ab")  # noqa: SIM115 - closed by close()
+        # Called with each event after it is written (SNS-style delivery, the dashboard);
+        # each must return at once: it runs on a worker thread.
+        self.listeners: list[Callable[[dict], None]] = []
 
     def append(self, event: dict) -> None:
         """Publish one event."""
@@ -91,6 +95,9 @@ class NotificationLog:
         with self._lock:
             self._fh.write(data)
             self._fh.flush()
+        for event in events:
+            for listener in self.listeners:
+                listener(event)
 
     def sync(self) -> None:
         with self._lock:

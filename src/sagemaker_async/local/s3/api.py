@@ -21,6 +21,7 @@ import hmac
 import re
 import time
 import xml.etree.ElementTree as ET
+from typing import BinaryIO, Literal
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
 
@@ -29,9 +30,13 @@ from sagemaker_async.local.http.bodies import AwsChunkedReader, BodyError
 from sagemaker_async.local.http.wire import Request, Response
 from sagemaker_async.local.s3 import checksums
 from sagemaker_async.local.s3.store import (
+    Condition,
     ObjectInfo,
     S3Store,
     StoreError,
+    etag_matches,
+    no_such_upload,
+    precondition_failed,
     validate_bucket_name,
     validate_key,
 )
@@ -78,9 +83,64 @@ _UNSUPPORTED = set(
         "requestPayment",
         "intelligent-tiering",
         "policyStatus",
-        "uploads",
+        "versionId",
+        "session",
+        "renameObject",
+        "metadataTable",
+        "mfa",
     ]
 )
+# Request headers whose meaning serve does not implement: refused (501) rather than ignored.
+# A value in the set is accepted (it asks for what serve does anyway); None: any value refused.
+_UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
+    "x-amz-server-side-encryption": frozenset(["AES256"]),
+    "x-amz-server-side-encryption-aws-kms-key-id": None,
+    "x-amz-server-side-encryption-context": None,
+    "x-amz-server-side-encryption-bucket-key-enabled": frozenset(["false"]),
+    "x-amz-server-side-encryption-customer-algorithm": None,
+    "x-amz-server-side-encryption-customer-key": None,
+    "x-amz-server-side-encryption-customer-key-md5": None,
+    "x-amz-copy-source-server-side-encryption-customer-algorithm": None,
+    "x-amz-copy-source-server-side-encryption-customer-key": None,
+    "x-amz-copy-source-server-side-encryption-customer-key-md5": None,
+    "x-amz-tagging": None,
+    "x-amz-tagging-directive": frozenset(["COPY"]),
+    "x-amz-object-lock-mode": None,
+    "x-amz-object-lock-retain-until-date": None,
+    "x-amz-object-lock-legal-hold": None,
+    "x-amz-bucket-object-lock-enabled": frozenset(["false"]),
+    "x-amz-website-redirect-location": None,
+    "x-amz-grant-full-control": None,
+    "x-amz-grant-read": None,
+    "x-amz-grant-read-acp": None,
+    "x-amz-grant-write": None,
+    "x-amz-grant-write-acp": None,
+    "x-amz-acl": frozenset(["private", "bucket-owner-full-control"]),
+    "x-amz-storage-class": frozenset(["STANDARD"]),
+    "x-amz-write-offset-bytes": None,
+    "x-amz-mfa": None,
+    "x-amz-bypass-governance-retention": None,
+    "x-amz-object-ownership": frozenset(["BucketOwnerEnforced"]),
+    "x-amz-copy-source-version-id": None,
+}
+ACCOUNT_ID = "123456789012"
+OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
+OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
+
+
+def _not_implemented(what: str, header: bool) -> StoreError:
+    if header:
+        return S3Error(
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented",
+            501,
+            Header=what,
+        )
+    return S3Error(
+        "NotImplemented",
+        f"A header or query you provided implies functionality that is not implemented: {what}",
+        501,
+    )
 
 
 def S3Error(code: str, message: str, status: int = 400, **extra: str) -> StoreError:
@@ -107,7 +167,22 @@ def _auth_error(err: sigv4.AuthError, signature: str = "") -> StoreError:
             MaxAllowedSkewMilliseconds=str(sigv4.MAX_SKEW_SECONDS * 1000),
         )
     if err.reason == sigv4.EXPIRED:
-        return S3Error("AccessDenied", "Request has expired", 403, ServerTime=_iso(time.time()))
+        return S3Error(
+            "AccessDenied",
+            "Request has expired",
+            403,
+            Expires=err.message,
+            ServerTime=_iso(time.time()),
+        )
+    if err.reason == sigv4.UNSIGNED_HEADERS:
+        return S3Error(
+            "AccessDenied",
+            "There were headers present in the request which were not signed",
+            403,
+            HeadersNotSigned=err.message,
+        )
+    if err.reason == sigv4.BAD_QUERY:
+        return S3Error("AuthorizationQueryParametersError", err.message, 400)
     if err.reason == sigv4.BAD_TOKEN:
         return S3Error("InvalidToken", "The provided token is malformed or otherwise invalid.")
     if err.reason == sigv4.BAD_SIGNATURE:
@@ -162,7 +237,15 @@ def error_response(err: StoreError, req: Request, resource: str = "") -> Respons
 class Payload:
     """Reads the decoded request body and checks every hash and checksum it declares."""
 
-    def __init__(self, req: Request, signed: sigv4.SignedRequest | None, presigned: bool):
+    def __init__(
+        self,
+        req: Request,
+        signed: sigv4.SignedRequest | None,
+        presigned: bool,
+        upload_algorithm: str | None = None,
+    ):
+        """``upload_algorithm``: a checksum to compute when the body declares none (multipart parts
+        of an upload created with a checksum algorithm)."""
         headers = req.headers
         if req.body is None:
             raise S3Error(
@@ -235,6 +318,15 @@ class Payload:
             sdk = (headers.get("x-amz-sdk-checksum-algorithm") or "").lower()
             if sdk and sdk not in checksums.ALGORITHMS:
                 raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {sdk}")
+        if upload_algorithm is not None and self.algorithm not in (None, upload_algorithm):
+            raise S3Error(
+                "InvalidRequest",
+                f"Checksum Type mismatch occurred, expected checksum Type: {upload_algorithm}, "
+                f"actual checksum Type: {self.algorithm}",
+            )
+        self.computed_only = self.algorithm is None and upload_algorithm is not None
+        if self.computed_only:
+            self.algorithm = upload_algorithm
         self.hasher = checksums.new(self.algorithm) if self.algorithm else None
         self.size = 0
 
@@ -286,6 +378,8 @@ class Payload:
             )
         if self.hasher is None or self.algorithm is None:  # set together, from a checksum
             return {}
+        if self.computed_only:
+            return {self.algorithm: checksums.encode(self.hasher.digest())}
         if self.expected_checksum is None and self.chunked is not None:
             self.expected_checksum = self.chunked.trailers.get(f"x-amz-checksum-{self.algorithm}")
             if self.expected_checksum is None:
@@ -322,26 +416,32 @@ def _stored_headers(headers) -> dict[str, str]:
     return out
 
 
-def _parse_range(value: str, size: int) -> tuple[int, int] | None:
-    """``bytes=a-b`` → inclusive (start, end); None if it cannot be satisfied."""
+def _parse_range(value: str, size: int) -> tuple[int, int] | None | Literal[False]:
+    """``bytes=a-b``, ``bytes=a-``, ``bytes=-n`` → inclusive (start, end); False if it cannot
+    be satisfied (416); None to ignore it and answer the whole object with 200, as S3 does for
+    a malformed Range or several ranges (which it does not support)."""
     match = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", value)
     if not match or (not match.group(1) and not match.group(2)):
-        return (0, size - 1) if size else None  # S3 ignores a malformed Range
+        return None
     first, last = match.groups()
     if not first:
         length = int(last)
         if length == 0 or size == 0:
-            return None
+            return False
         return max(0, size - length), size - 1
     start = int(first)
+    if last and int(last) < start:
+        return None  # RFC 9110: an invalid range-spec is ignored
+    if start >= size:
+        return False
     end = int(last) if last else size - 1
-    if start >= size or end < start:
-        return None
     return start, min(end, size - 1)
 
 
-def _etag_matches(header: str, etag: str) -> bool:
-    return any(t.strip() in ("*", etag, etag.strip('"')) for t in header.split(","))
+def _method_not_allowed() -> StoreError:
+    return S3Error(
+        "MethodNotAllowed", "The specified method is not allowed against this resource.", 405
+    )
 
 
 def _parse_xml(data: bytes) -> ET.Element:
@@ -369,22 +469,23 @@ class S3Api:
     def handle(self, req: Request) -> Response:
         resource = unquote(req.raw_path)
         try:
-            presigned = "X-Amz-Signature=" in req.raw_query
             signed = self._authenticate(req)
+            presigned = signed is None or "X-Amz-Signature=" in req.raw_query
             bucket, key = self._split(req)
             resource = f"/{bucket}/{key}" if key else f"/{bucket}" if bucket else "/"
             params = self._params(req.raw_query)
-            for name in params:
-                if name in _UNSUPPORTED and not (name == "uploads" and req.method == "POST"):
-                    raise S3Error(
-                        "NotImplemented",
-                        "A header or query you provided implies "
-                        f"functionality that is not implemented: {name}",
-                        501,
-                    )
+            self._refuse_unsupported(req, params)
+            owner = req.headers.get("x-amz-expected-bucket-owner")
+            source_owner = req.headers.get("x-amz-source-expected-bucket-owner")
+            if (owner is not None and owner != ACCOUNT_ID) or (
+                source_owner is not None and source_owner != ACCOUNT_ID
+            ):
+                raise S3Error("AccessDenied", "Access Denied", 403)
             response = self._dispatch(req, signed, presigned, bucket, key, params)
         except sigv4.AuthError as err:
             signature = (req.headers.get("Authorization") or "").rpartition("Signature=")[2]
+            if not signature:
+                signature = self._params(req.raw_query).get("Signature", "")
             response = error_response(_auth_error(err, signature), req, resource)
         except StoreError as err:
             response = error_response(err, req, resource)
@@ -395,7 +496,19 @@ class S3Api:
         response.headers.setdefault("x-amz-id-2", req.request_id)
         return response
 
-    def _authenticate(self, req: Request) -> sigv4.SignedRequest:
+    def _authenticate(self, req: Request) -> sigv4.SignedRequest | None:
+        """Verify SigV4 (header or query) from the headers alone; a SigV2 presigned URL
+        verifies to None (its payload is unsigned, like a SigV4 presigned one)."""
+        if req.headers.get("Authorization") is None and sigv4.is_v2_presigned(req.raw_query):
+            sigv4.verify_v2_query(
+                method=req.method,
+                raw_path=req.raw_path,
+                raw_query=req.raw_query,
+                headers=req.headers,
+                host_bucket=req.host_bucket,
+                credentials=self.credentials,
+            )
+            return None
         signed = sigv4.verify(
             method=req.method,
             raw_path=req.raw_path,
@@ -406,6 +519,21 @@ class S3Api:
         if signed.service != "s3":
             raise sigv4.AuthError(sigv4.BAD_SIGNATURE, "Credential should be scoped to s3")
         return signed
+
+    @staticmethod
+    def _refuse_unsupported(req: Request, params: dict[str, str]) -> None:
+        for name in params:
+            if name in _UNSUPPORTED:
+                raise _not_implemented(name, header=False)
+        for name, accepted in _UNSUPPORTED_HEADERS.items():
+            value = req.headers.get(name)
+            if value is not None and (accepted is None or value.strip() not in accepted):
+                raise _not_implemented(name, header=True)
+        if_none = req.headers.get("If-None-Match")
+        if req.method == "PUT" and if_none is not None and if_none.strip() != "*":
+            raise _not_implemented("If-None-Match", header=True)
+        if "?" in (req.headers.get("x-amz-copy-source") or ""):
+            raise _not_implemented("x-amz-copy-source", header=True)  # a versionId: no versions
 
     def _split(self, req: Request) -> tuple[str, str]:
         path = unquote(req.raw_path)
@@ -433,45 +561,15 @@ class S3Api:
             if method == "GET":
                 self._empty_body(req, signed, presigned)
                 return self.list_buckets()
-            raise S3Error(
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-                405,
-            )
+            raise _method_not_allowed()
         if not key:
-            if method == "PUT":
-                self._drain_body(req, signed, presigned)
-                return self.create_bucket(bucket)
-            if method == "POST" and "delete" in params:
-                body = Payload(req, signed, presigned)
-                data = body.read_all(MAX_XML_BYTES)
-                body.finish()
-                return self.delete_objects(bucket, data)
-            self._empty_body(req, signed, presigned)
-            if method == "HEAD":
-                if not self.store.bucket_exists(bucket):
-                    raise S3Error("NoSuchBucket", "", 404)
-                return Response(200, {"x-amz-bucket-region": self.region})
-            if method == "GET":
-                if "location" in params:
-                    if not self.store.bucket_exists(bucket):
-                        raise S3Error("NoSuchBucket", "The specified bucket does not exist", 404)
-                    value = "" if self.region == "us-east-1" else escape(self.region)
-                    return Response(
-                        200, {"Content-Type": "application/xml"}, _xml("LocationConstraint", value)
-                    )
-                return self.list_objects(bucket, params)
-            if method == "DELETE":
-                self.store.delete_bucket(bucket)
-                return Response(204)
-            raise S3Error(
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-                405,
-            )
+            return self._bucket_call(req, signed, presigned, bucket, params)
         if method == "PUT":
             if "uploadId" in params or "partNumber" in params:
-                return self.upload_part(req, signed, presigned, bucket, params)
+                if req.headers.get("x-amz-copy-source"):
+                    self._drain_body(req, signed, presigned)
+                    return self.upload_part_copy(req, bucket, key, params)
+                return self.upload_part(req, signed, presigned, bucket, key, params)
             if req.headers.get("x-amz-copy-source"):
                 self._drain_body(req, signed, presigned)
                 return self.copy_object(req, bucket, key)
@@ -483,26 +581,54 @@ class S3Api:
             if "uploads" in params:
                 return self.create_upload(req, bucket, key)
             if "uploadId" in params:
-                return self.complete_upload(bucket, key, params["uploadId"], data)
-            raise S3Error(
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-                405,
-            )
+                return self.complete_upload(req, bucket, key, params["uploadId"], data)
+            raise _method_not_allowed()
         self._empty_body(req, signed, presigned)
         if method in ("GET", "HEAD"):
             if "uploadId" in params:
-                raise S3Error("NotImplemented", "ListParts is not implemented", 501)
+                if method == "HEAD":
+                    raise _method_not_allowed()
+                return self.list_parts(bucket, key, params)
             return self.get_object(req, bucket, key, params, head=method == "HEAD")
         if method == "DELETE":
             if "uploadId" in params:
+                self._upload_for(bucket, key, params["uploadId"])
                 self.store.abort_upload(bucket, params["uploadId"])
                 return Response(204)
             self.store.delete_object(bucket, key)
             return Response(204)
-        raise S3Error(
-            "MethodNotAllowed", "The specified method is not allowed against this resource.", 405
-        )
+        raise _method_not_allowed()
+
+    def _bucket_call(self, req, signed, presigned, bucket, params) -> Response:
+        method = req.method
+        if method == "PUT":
+            self._drain_body(req, signed, presigned)
+            return self.create_bucket(bucket)
+        if method == "POST" and "delete" in params:
+            body = Payload(req, signed, presigned)
+            data = body.read_all(MAX_XML_BYTES)
+            body.finish()
+            return self.delete_objects(bucket, data)
+        self._empty_body(req, signed, presigned)
+        if method == "HEAD":
+            if not self.store.bucket_exists(bucket):
+                raise S3Error("NoSuchBucket", "", 404)
+            return Response(200, {"x-amz-bucket-region": self.region})
+        if method == "GET":
+            if "location" in params:
+                if not self.store.bucket_exists(bucket):
+                    raise S3Error("NoSuchBucket", "The specified bucket does not exist", 404)
+                value = "" if self.region == "us-east-1" else escape(self.region)
+                return Response(
+                    200, {"Content-Type": "application/xml"}, _xml("LocationConstraint", value)
+                )
+            if "uploads" in params:
+                return self.list_uploads(bucket, params)
+            return self.list_objects(bucket, params)
+        if method == "DELETE":
+            self.store.delete_bucket(bucket)
+            return Response(204)
+        raise _method_not_allowed()
 
     def _empty_body(self, req, signed, presigned) -> None:
         if req.body is not None:
@@ -521,12 +647,12 @@ class S3Api:
             f"<Bucket>{_tag('Name', name)}{_tag('CreationDate', _iso(created))}</Bucket>"
             for name, created in self.store.list_buckets()
         )
-        owner = "<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>"
-        body = _xml("ListAllMyBucketsResult", f"{owner}<Buckets>{items}</Buckets>")
+        body = _xml("ListAllMyBucketsResult", f"{OWNER_XML}<Buckets>{items}</Buckets>")
         return Response(200, {"Content-Type": "application/xml"}, body)
 
     def create_bucket(self, bucket: str) -> Response:
-        if not self.store.create_bucket(bucket):
+        if not self.store.create_bucket(bucket) and self.region != "us-east-1":
+            # us-east-1 answers 200 to its owner creating the bucket again (a legacy behaviour)
             raise S3Error(
                 "BucketAlreadyOwnedByYou",
                 "Your previous request to create the named bucket succeeded and you already "
@@ -590,11 +716,14 @@ class S3Api:
             parts.append(_tag("Marker", enc(after)))
             if truncated and delimiter:
                 parts.append(_tag("NextMarker", enc(last)))
+        owner = OWNER_XML if not v2 or params.get("fetch-owner") == "true" else ""
         for info in objects:
+            algorithm = "".join(_tag("ChecksumAlgorithm", a.upper()) for a in sorted(info.checksum))
             parts.append(
                 f"<Contents>{_tag('Key', enc(info.key))}"
                 f"{_tag('LastModified', _iso(info.last_modified))}{_tag('ETag', info.etag)}"
-                f"{_tag('Size', info.size)}<StorageClass>STANDARD</StorageClass></Contents>"
+                f"{algorithm}{_tag('Size', info.size)}{owner}"
+                "<StorageClass>STANDARD</StorageClass></Contents>"
             )
         for common in prefixes:
             parts.append(f"<CommonPrefixes>{_tag('Prefix', enc(common))}</CommonPrefixes>")
@@ -621,8 +750,9 @@ class S3Api:
         return Response(200, {"Content-Type": "application/xml"}, _xml("DeleteResult", inner))
 
     # -- objects ---------------------------------------------------------------------------
-    def _receive(self, req, signed, presigned, writer) -> dict[str, str]:
-        """Stream the body into ``writer``; return the verified checksum (if any)."""
+    def _receive(self, req, signed, presigned, writer, algorithm=None) -> dict[str, str]:
+        """Stream the body into ``writer``; return the verified checksum (if any), or the
+        ``algorithm`` checksum computed here when the client sent none."""
         length = req.headers.get("x-amz-decoded-content-length") or req.headers.get(
             "Content-Length"
         )
@@ -633,7 +763,7 @@ class S3Api:
                 ProposedSize=length,
                 MaxSizeAllowed=str(MAX_PUT_BYTES),
             )
-        body = Payload(req, signed, presigned)
+        body = Payload(req, signed, presigned, algorithm)
         while True:
             data = body.read(1 << 20)
             if not data:
@@ -645,11 +775,22 @@ class S3Api:
                 )
         return body.finish()
 
+    @staticmethod
+    def _write_condition(req) -> Condition | None:
+        if_none = req.headers.get("If-None-Match")
+        if_match = req.headers.get("If-Match")
+        if if_none is None and if_match is None:
+            return None
+        return Condition(if_none_match=if_none is not None, if_match=if_match)
+
     def put_object(self, req, signed, presigned, bucket, key) -> Response:
         if not self.store.bucket_exists(bucket):
             raise S3Error(
                 "NoSuchBucket", "The specified bucket does not exist", 404, BucketName=bucket
             )
+        condition = self._write_condition(req)
+        if condition is not None:  # refuse before the body; checked again when committing
+            condition.check(self.store.current(bucket, key), key)
         writer = self.store.new_writer()
         try:
             checksum = self._receive(req, signed, presigned, writer)
@@ -657,38 +798,63 @@ class S3Api:
             writer.discard()
             raise
         info = ObjectInfo(key, 0, "", 0.0, _stored_headers(req.headers), checksum)
-        info = self.store.commit(writer, bucket, key, info)
+        info = self.store.commit(writer, bucket, key, info, condition)
         headers = {"ETag": info.etag}
         for algorithm, value in checksum.items():
             headers[f"x-amz-checksum-{algorithm}"] = value
+            headers["x-amz-checksum-type"] = "FULL_OBJECT"
         return Response(200, headers)
 
-    def copy_object(self, req, bucket, key) -> Response:
-        source = unquote(req.headers.get("x-amz-copy-source", "").split("?", 1)[0]).lstrip("/")
+    def _copy_source(self, req) -> tuple[ObjectInfo, BinaryIO]:
+        """Open ``x-amz-copy-source`` after checking its ``x-amz-copy-source-if-*`` headers."""
+        source = unquote(req.headers.get("x-amz-copy-source", "")).lstrip("/")
         src_bucket, _, src_key = source.partition("/")
         validate_bucket_name(src_bucket)
+        if not src_key:
+            raise S3Error("InvalidArgument", "Invalid copy source object key")
+        validate_key(src_key)
         info, fh = self.store.open_object(src_bucket, src_key)
+        try:
+            _check_conditions(req.headers, info, prefix="x-amz-copy-source-")
+        except BaseException:
+            fh.close()
+            raise
+        return info, fh
+
+    def copy_object(self, req, bucket, key) -> Response:
+        info, fh = self._copy_source(req)
+        replace = (req.headers.get("x-amz-metadata-directive") or "").upper() == "REPLACE"
+        algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
+        if algorithm and algorithm not in checksums.ALGORITHMS:
+            fh.close()
+            raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
+        source = unquote(req.headers.get("x-amz-copy-source", "")).lstrip("/")
+        if source == f"{bucket}/{key}" and not replace and algorithm is None:
+            fh.close()
+            raise S3Error(
+                "InvalidRequest",
+                "This copy request is illegal because it is trying to copy an object to itself "
+                "without changing the object's metadata, storage class, website redirect "
+                "location or encryption attributes.",
+            )
         writer = self.store.new_writer()
+        hasher = checksums.new(algorithm) if algorithm else None
         try:
             with fh:
-                remaining = info.size
-                while remaining:
-                    data = fh.read(min(remaining, 1 << 20))
-                    writer.write(data)
-                    remaining -= len(data)
+                _copy_range(fh, writer, 0, info.size, hasher)
         except BaseException:
             writer.discard()
             raise
-        replace = (req.headers.get("x-amz-metadata-directive") or "").upper() == "REPLACE"
         headers = _stored_headers(req.headers) if replace else dict(info.headers)
-        new = self.store.commit(
-            writer, bucket, key, ObjectInfo(key, 0, "", 0.0, headers, dict(info.checksum))
-        )
-        body = _xml(
-            "CopyObjectResult",
-            _tag("LastModified", _iso(new.last_modified)) + _tag("ETag", new.etag),
-        )
-        return Response(200, {"Content-Type": "application/xml"}, body)
+        if hasher is not None and algorithm:
+            checksum, checksum_type = {algorithm: checksums.encode(hasher.digest())}, "FULL_OBJECT"
+        else:
+            checksum, checksum_type = dict(info.checksum), info.checksum_type
+        new = ObjectInfo(key, 0, "", 0.0, headers, checksum, checksum_type=checksum_type)
+        new = self.store.commit(writer, bucket, key, new, self._write_condition(req))
+        inner = _tag("LastModified", _iso(new.last_modified)) + _tag("ETag", new.etag)
+        inner += "".join(_tag(f"Checksum{a.upper()}", v) for a, v in sorted(new.checksum.items()))
+        return Response(200, {"Content-Type": "application/xml"}, _xml("CopyObjectResult", inner))
 
     def get_object(self, req, bucket, key, params, head: bool) -> Response:
         info, fh = self.store.open_object(bucket, key)
@@ -702,26 +868,36 @@ class S3Api:
             for name, value in params.items():
                 if name.startswith("response-") and name != "response-":
                     headers[name[len("response-") :]] = value
-            if info.parts:
-                headers["x-amz-mp-parts-count"] = str(info.parts)
-            if_match = req.headers.get("If-Match")
-            if if_match is not None and not _etag_matches(if_match, info.etag):
-                raise S3Error(
-                    "PreconditionFailed",
-                    "At least one of the pre-conditions you specified did not hold",
-                    412,
-                    Condition="If-Match",
-                )
-            if_none = req.headers.get("If-None-Match")
-            if if_none is not None and _etag_matches(if_none, info.etag):
+            if not _check_conditions(req.headers, info):
                 fh.close()
-                return Response(304, {"ETag": info.etag})
+                return Response(304, {"ETag": info.etag, "Last-Modified": headers["Last-Modified"]})
             start, end = 0, info.size - 1
             status = 200
             range_header = req.headers.get("Range")
-            if range_header:
+            part_number = params.get("partNumber")
+            if part_number is not None:
+                if range_header:
+                    raise S3Error(
+                        "InvalidRequest",
+                        "Cannot specify both Range header and partNumber query parameter",
+                    )
+                number = _part_number(part_number)
+                if number > max(1, info.parts):
+                    raise S3Error(
+                        "InvalidPartNumber",
+                        "The requested partnumber is not satisfiable",
+                        416,
+                        PartNumberRequested=str(number),
+                        ActualPartCount=str(max(1, info.parts)),
+                    )
+                start, end = info.part_range(number)
+                status = 206
+                headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+                if info.parts:
+                    headers["x-amz-mp-parts-count"] = str(info.parts)
+            elif range_header:
                 bounds = _parse_range(range_header, info.size)
-                if bounds is None:
+                if bounds is False:
                     raise S3Error(
                         "InvalidRange",
                         "The requested range is not satisfiable",
@@ -729,13 +905,17 @@ class S3Api:
                         ActualObjectSize=str(info.size),
                         RangeRequested=range_header,
                     )
-                start, end = bounds
-                status = 206
-                headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
-            elif (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
-                for algorithm, value in info.checksum.items():
-                    headers[f"x-amz-checksum-{algorithm}"] = value
-                    headers["x-amz-checksum-type"] = "FULL_OBJECT"
+                if bounds:
+                    start, end = bounds
+                    status = 206
+                    headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
+            else:
+                if info.parts:
+                    headers["x-amz-mp-parts-count"] = str(info.parts)
+                if (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+                    for algorithm, value in info.checksum.items():
+                        headers[f"x-amz-checksum-{algorithm}"] = value
+                        headers["x-amz-checksum-type"] = info.checksum_type
             length = max(0, end - start + 1)
             headers["Content-Length"] = str(length)
             if head:
@@ -752,32 +932,52 @@ class S3Api:
         algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
         if algorithm and algorithm not in checksums.ALGORITHMS:
             raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
-        upload_id = self.store.create_upload(bucket, key, _stored_headers(req.headers), algorithm)
+        checksum_type = (req.headers.get("x-amz-checksum-type") or "").upper() or None
+        if checksum_type is not None:
+            if checksum_type not in ("COMPOSITE", "FULL_OBJECT"):
+                raise S3Error(
+                    "InvalidRequest", f"Value for x-amz-checksum-type is invalid: {checksum_type}"
+                )
+            if algorithm is None:
+                raise S3Error(
+                    "InvalidRequest",
+                    "The x-amz-checksum-type header can only be used with the "
+                    "x-amz-checksum-algorithm header.",
+                )
+        if algorithm is not None and checksum_type is None:
+            checksum_type = "FULL_OBJECT" if algorithm == "crc64nvme" else "COMPOSITE"
+        if algorithm is not None and checksum_type != _ALLOWED_TYPES.get(algorithm, checksum_type):
+            raise S3Error(
+                "InvalidRequest",
+                f"The {checksum_type} checksum type cannot be used with the "
+                f"{algorithm} checksum algorithm.",
+            )
+        upload_id = self.store.create_upload(
+            bucket, key, _stored_headers(req.headers), algorithm, checksum_type
+        )
         body = _xml(
             "InitiateMultipartUploadResult",
             _tag("Bucket", bucket) + _tag("Key", key) + _tag("UploadId", upload_id),
         )
         headers = {"Content-Type": "application/xml"}
-        if algorithm:
+        if algorithm and checksum_type:
             headers["x-amz-checksum-algorithm"] = algorithm.upper()
+            headers["x-amz-checksum-type"] = checksum_type
         return Response(200, headers, body)
 
-    def upload_part(self, req, signed, presigned, bucket, params) -> Response:
+    def _upload_for(self, bucket: str, key: str, upload_id: str) -> dict:
+        meta = self.store.upload_meta(bucket, upload_id)
+        if meta["key"] != key:
+            raise no_such_upload(upload_id)
+        return meta
+
+    def upload_part(self, req, signed, presigned, bucket, key, params) -> Response:
         upload_id = params.get("uploadId", "")
-        try:
-            number = int(params.get("partNumber", ""))
-        except ValueError:
-            number = 0
-        if not 1 <= number <= 10000:
-            raise S3Error(
-                "InvalidArgument",
-                "Part number must be an integer between 1 and 10000, inclusive",
-                ArgumentName="partNumber",
-            )
-        self.store.upload_meta(bucket, upload_id)  # NoSuchUpload before reading the body
+        number = _part_number(params.get("partNumber", ""))
+        meta = self._upload_for(bucket, key, upload_id)  # NoSuchUpload before reading the body
         writer = self.store.new_writer()
         try:
-            checksum = self._receive(req, signed, presigned, writer)
+            checksum = self._receive(req, signed, presigned, writer, meta.get("checksum_algorithm"))
         except BaseException:
             writer.discard()
             raise
@@ -787,27 +987,276 @@ class S3Api:
             headers[f"x-amz-checksum-{algorithm}"] = value
         return Response(200, headers)
 
-    def complete_upload(self, bucket, key, upload_id, data: bytes) -> Response:
+    def upload_part_copy(self, req, bucket, key, params) -> Response:
+        """UploadPartCopy: a part made of (a range of) an existing object."""
+        upload_id = params.get("uploadId", "")
+        number = _part_number(params.get("partNumber", ""))
+        meta = self._upload_for(bucket, key, upload_id)
+        info, fh = self._copy_source(req)
+        with fh:
+            start, end = 0, info.size - 1
+            range_header = req.headers.get("x-amz-copy-source-range")
+            if range_header is not None:
+                match = re.fullmatch(r"bytes=(\d+)-(\d+)", range_header.strip())
+                if not match or int(match.group(2)) < int(match.group(1)):
+                    raise S3Error(
+                        "InvalidArgument",
+                        "The x-amz-copy-source-range value must be of the form bytes=first-last "
+                        "where first and last are the zero-based offsets of the first and last "
+                        "bytes to copy",
+                        ArgumentName="x-amz-copy-source-range",
+                        ArgumentValue=range_header,
+                    )
+                start, end = int(match.group(1)), int(match.group(2))
+                if end >= info.size:
+                    raise S3Error(
+                        "InvalidRange",
+                        "The requested range is not satisfiable",
+                        416,
+                        ActualObjectSize=str(info.size),
+                        RangeRequested=range_header,
+                    )
+            if end - start + 1 > MAX_PUT_BYTES:
+                raise S3Error(
+                    "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+                )
+            algorithm = meta.get("checksum_algorithm")
+            hasher = checksums.new(algorithm) if algorithm else None
+            writer = self.store.new_writer()
+            try:
+                _copy_range(fh, writer, start, end - start + 1, hasher)
+            except BaseException:
+                writer.discard()
+                raise
+        checksum = {algorithm: checksums.encode(hasher.digest())} if hasher and algorithm else {}
+        part = self.store.commit_part(writer, bucket, upload_id, number, checksum)
+        inner = _tag("LastModified", _iso(part.last_modified)) + _tag("ETag", part.etag)
+        inner += "".join(_tag(f"Checksum{a.upper()}", v) for a, v in sorted(checksum.items()))
+        return Response(200, {"Content-Type": "application/xml"}, _xml("CopyPartResult", inner))
+
+    def complete_upload(self, req, bucket, key, upload_id, data: bytes) -> Response:
         root = _parse_xml(data)
         parts = []
         for part in root.findall("Part"):
             try:
-                parts.append((int(part.findtext("PartNumber") or ""), part.findtext("ETag") or ""))
+                number = int(part.findtext("PartNumber") or "")
             except ValueError:
                 raise S3Error(
                     "MalformedXML",
                     "The XML you provided was not well-formed or did "
                     "not validate against our published schema",
                 ) from None
-        meta = self.store.upload_meta(bucket, upload_id)
-        if meta["key"] != key:
-            raise S3Error("NoSuchUpload", "The specified upload does not exist.", 404)
-        info = self.store.complete_upload(bucket, upload_id, parts)
-        body = _xml(
-            "CompleteMultipartUploadResult",
+            declared = {
+                name: (part.findtext(f"Checksum{name.upper()}") or "").strip()
+                for name in checksums.ALGORITHMS
+                if part.find(f"Checksum{name.upper()}") is not None
+            }
+            parts.append((number, part.findtext("ETag") or "", declared))
+        self._upload_for(bucket, key, upload_id)
+        info = self.store.complete_upload(bucket, upload_id, parts, self._write_condition(req))
+        size = req.headers.get("x-amz-mp-object-size")
+        inner = (
             _tag("Location", f"/{bucket}/{quote(key)}")
             + _tag("Bucket", bucket)
             + _tag("Key", key)
-            + _tag("ETag", info.etag),
+            + _tag("ETag", info.etag)
         )
+        headers = {"Content-Type": "application/xml"}
+        for algorithm, value in sorted(info.checksum.items()):
+            inner += _tag(f"Checksum{algorithm.upper()}", value)
+            inner += _tag("ChecksumType", info.checksum_type)
+            headers["x-amz-checksum-type"] = info.checksum_type
+        if size is not None and size.strip() != str(info.size):
+            # checked after the fact: the parts are already assembled, as S3 reports it
+            raise S3Error(
+                "InvalidRequest",
+                f"The provided 'x-amz-mp-object-size' header value {size} does not match what "
+                f"was computed: {info.size}",
+            )
+        return Response(200, headers, _xml("CompleteMultipartUploadResult", inner))
+
+    def list_parts(self, bucket, key, params) -> Response:
+        upload_id = params["uploadId"]
+        meta = self._upload_for(bucket, key, upload_id)
+        max_parts = _bounded_int(params, "max-parts", 1000)
+        marker = _bounded_int(params, "part-number-marker", 0)
+        parts = [p for p in self.store.list_parts(bucket, upload_id) if int(p.key) > marker]
+        page, truncated = parts[:max_parts], len(parts) > max_parts
+        inner = [
+            _tag("Bucket", bucket),
+            _tag("Key", key),
+            _tag("UploadId", upload_id),
+            _tag("PartNumberMarker", marker),
+        ]
+        if page:
+            inner.append(_tag("NextPartNumberMarker", page[-1].key))
+        inner += [_tag("MaxParts", max_parts), _tag("IsTruncated", str(truncated).lower())]
+        algorithm = meta.get("checksum_algorithm")
+        if algorithm:
+            inner.append(_tag("ChecksumAlgorithm", algorithm.upper()))
+            inner.append(_tag("ChecksumType", meta.get("checksum_type") or "COMPOSITE"))
+        for part in page:
+            sums = "".join(
+                _tag(f"Checksum{a.upper()}", v) for a, v in sorted(part.checksum.items())
+            )
+            inner.append(
+                f"<Part>{_tag('PartNumber', part.key)}"
+                f"{_tag('LastModified', _iso(part.last_modified))}{_tag('ETag', part.etag)}"
+                f"{_tag('Size', part.size)}{sums}</Part>"
+            )
+        initiator = f"<Initiator>{OWNER_XML[7:-8]}</Initiator>"
+        inner += [initiator, OWNER_XML, _tag("StorageClass", "STANDARD")]
+        body = _xml("ListPartsResult", "".join(inner))
         return Response(200, {"Content-Type": "application/xml"}, body)
+
+    def list_uploads(self, bucket, params) -> Response:
+        prefix = params.get("prefix", "")
+        delimiter = params.get("delimiter", "")
+        key_marker = params.get("key-marker", "")
+        id_marker = params.get("upload-id-marker", "")
+        max_uploads = _bounded_int(params, "max-uploads", 1000)
+        encode = params.get("encoding-type") == "url"
+
+        def enc(value: str) -> str:
+            return quote(value, safe="/") if encode else value
+
+        uploads: list[tuple[str, str, float]] = []
+        prefixes: list[str] = []
+        truncated = False
+        for key, upload_id, created in self.store.list_uploads(bucket):
+            if not key.startswith(prefix):
+                continue
+            if key_marker and (key < key_marker or (key == key_marker and not id_marker)):
+                continue
+            if key == key_marker and id_marker and upload_id <= id_marker:
+                continue
+            if delimiter:
+                pos = key.find(delimiter, len(prefix))
+                if pos >= 0:
+                    common = key[: pos + len(delimiter)]
+                    if common not in prefixes:
+                        if len(uploads) + len(prefixes) >= max_uploads:
+                            truncated = True
+                            break
+                        prefixes.append(common)
+                    continue
+            if len(uploads) + len(prefixes) >= max_uploads:
+                truncated = True
+                break
+            uploads.append((key, upload_id, created))
+        inner = [
+            _tag("Bucket", bucket),
+            _tag("KeyMarker", enc(key_marker)),
+            _tag("UploadIdMarker", id_marker),
+        ]
+        if truncated and uploads:
+            inner.append(_tag("NextKeyMarker", enc(uploads[-1][0])))
+            inner.append(_tag("NextUploadIdMarker", uploads[-1][1]))
+        if prefix:
+            inner.append(_tag("Prefix", enc(prefix)))
+        if delimiter:
+            inner.append(_tag("Delimiter", enc(delimiter)))
+        if encode:
+            inner.append(_tag("EncodingType", "url"))
+        inner += [_tag("MaxUploads", max_uploads), _tag("IsTruncated", str(truncated).lower())]
+        initiator = f"<Initiator>{OWNER_XML[7:-8]}</Initiator>"
+        for key, upload_id, created in uploads:
+            inner.append(
+                f"<Upload>{_tag('Key', enc(key))}{_tag('UploadId', upload_id)}{initiator}"
+                f"{OWNER_XML}{_tag('StorageClass', 'STANDARD')}"
+                f"{_tag('Initiated', _iso(created))}</Upload>"
+            )
+        inner += [f"<CommonPrefixes>{_tag('Prefix', enc(p))}</CommonPrefixes>" for p in prefixes]
+        body = _xml("ListMultipartUploadsResult", "".join(inner))
+        return Response(200, {"Content-Type": "application/xml"}, body)
+
+
+# Checksum types each algorithm allows in a multipart upload (the SHAs: composite only).
+_ALLOWED_TYPES = {"sha1": "COMPOSITE", "sha256": "COMPOSITE", "sha512": "COMPOSITE"}
+
+
+def _part_number(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 10000:
+        raise S3Error(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            ArgumentName="partNumber",
+            ArgumentValue=value,
+        )
+    return number
+
+
+def _bounded_int(params: dict[str, str], name: str, default: int) -> int:
+    value = params.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise S3Error(
+            "InvalidArgument",
+            f"Provided {name} not an integer or within integer range",
+            ArgumentName=name,
+            ArgumentValue=value,
+        )
+    return min(number, 1000) if default == 1000 else number
+
+
+def _copy_range(fh, writer, start: int, length: int, hasher=None) -> None:
+    fh.seek(start)
+    remaining = length
+    while remaining:
+        data = fh.read(min(remaining, 1 << 20))
+        if not data:
+            raise S3Error("InternalError", "The source object ended early", 500)
+        writer.write(data)
+        if hasher is not None:
+            hasher.update(data)
+        remaining -= len(data)
+
+
+def _parse_http_date(value: str) -> float | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.timestamp()
+
+
+def _check_conditions(headers, info: ObjectInfo, prefix: str = "") -> bool:
+    """RFC 7232 preconditions as S3 evaluates them; False means "not modified" (304).
+
+    With ``prefix="x-amz-copy-source-"`` the copy-source forms, where every failure is 412.
+    """
+    if_match = headers.get(f"{prefix}if-match")
+    if_unmodified = headers.get(f"{prefix}if-unmodified-since")
+    if_none = headers.get(f"{prefix}if-none-match")
+    if_modified = headers.get(f"{prefix}if-modified-since")
+    modified = int(info.last_modified)
+    if if_match is not None:
+        if not etag_matches(if_match, info.etag):
+            raise precondition_failed(f"{prefix}If-Match" if prefix else "If-Match")
+    elif if_unmodified is not None:
+        when = _parse_http_date(if_unmodified)
+        if when is not None and modified > when:
+            raise precondition_failed(
+                f"{prefix}If-Unmodified-Since" if prefix else "If-Unmodified-Since"
+            )
+    if if_none is not None:
+        if etag_matches(if_none, info.etag):
+            if prefix:
+                raise precondition_failed(f"{prefix}If-None-Match")
+            return False
+    elif if_modified is not None:
+        when = _parse_http_date(if_modified)
+        if when is not None and modified <= when:
+            if prefix:
+                raise precondition_failed(f"{prefix}If-Modified-Since")
+            return False
+    return True

@@ -14,6 +14,7 @@ A sorted in-memory key index per bucket (rebuilt from the trailers on first use)
 
 from __future__ import annotations
 
+import base64
 import bisect
 import contextlib
 import hashlib
@@ -24,8 +25,10 @@ import shutil
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+
+from sagemaker_async.local.s3 import checksums
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
@@ -89,6 +92,8 @@ class ObjectInfo:
     headers: dict[str, str] = field(default_factory=dict)  # content-type, x-amz-meta-* …
     checksum: dict[str, str] = field(default_factory=dict)  # algorithm -> base64 value
     parts: int = 0
+    part_sizes: list[int] = field(default_factory=list)  # multipart objects: each part's size
+    checksum_type: str = "FULL_OBJECT"  # or COMPOSITE: a checksum of the parts' checksums
 
     def to_json(self) -> dict:
         return {
@@ -99,11 +104,51 @@ class ObjectInfo:
             "headers": self.headers,
             "checksum": self.checksum,
             "parts": self.parts,
+            "part_sizes": self.part_sizes,
+            "checksum_type": self.checksum_type,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> ObjectInfo:
-        return cls(**data)
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def part_range(self, number: int) -> tuple[int, int]:
+        """Inclusive byte range of part ``number`` (a non-multipart object is one part)."""
+        sizes = self.part_sizes or [self.size]
+        start = sum(sizes[: number - 1])
+        return start, start + sizes[number - 1] - 1
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A conditional write: ``If-None-Match: *`` and/or ``If-Match: etag``, checked atomically
+    with the write (S3's 412 PreconditionFailed, or 404 NoSuchKey for If-Match)."""
+
+    if_none_match: bool = False
+    if_match: str | None = None
+
+    def check(self, current: ObjectInfo | None, key: str) -> None:
+        if self.if_none_match and current is not None:
+            raise precondition_failed("If-None-Match")
+        if self.if_match is not None:
+            if current is None:
+                raise no_such_key(key)
+            if not etag_matches(self.if_match, current.etag):
+                raise precondition_failed("If-Match")
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    return any(t.strip() in ("*", etag, etag.strip('"')) for t in header.split(","))
+
+
+def precondition_failed(condition: str) -> StoreError:
+    return StoreError(
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        412,
+        Condition=condition,
+    )
 
 
 def _read_trailer(fh) -> ObjectInfo:
@@ -217,8 +262,16 @@ class S3Store:
     def new_writer(self) -> ObjectWriter:
         return ObjectWriter(self.tmp_dir / uuid.uuid4().hex, self.fsync)
 
-    def commit(self, writer: ObjectWriter, bucket: str, key: str, info: ObjectInfo) -> ObjectInfo:
-        """Finish ``writer`` and make it visible as ``bucket/key`` in one ``os.replace``."""
+    def commit(
+        self,
+        writer: ObjectWriter,
+        bucket: str,
+        key: str,
+        info: ObjectInfo,
+        condition: Condition | None = None,
+    ) -> ObjectInfo:
+        """Finish ``writer`` and make it visible as ``bucket/key`` in one ``os.replace``
+        (after checking ``condition`` against the current object, under the same lock)."""
         validate_key(key)
         try:
             bucket_dir = self._require_bucket(bucket)
@@ -231,12 +284,27 @@ class S3Store:
             target = self._object_path(bucket_dir, key)
             target.parent.mkdir(exist_ok=True)
             with self._lock:
+                if condition is not None:
+                    condition.check(self._current(target), key)
                 os.replace(writer.path, target)
                 self._index_add(bucket, info)
             return info
         except BaseException:
             writer.discard()
             raise
+
+    @staticmethod
+    def _current(path: Path) -> ObjectInfo | None:
+        try:
+            with open(path, "rb") as fh:
+                return _read_trailer(fh)
+        except FileNotFoundError:
+            return None
+
+    def current(self, bucket: str, key: str) -> ObjectInfo | None:
+        """The object's metadata, or None if there is none."""
+        validate_key(key)
+        return self._current(self._object_path(self._require_bucket(bucket), key))
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes, headers: dict[str, str] | None = None
@@ -372,7 +440,12 @@ class S3Store:
         return path
 
     def create_upload(
-        self, bucket: str, key: str, headers: dict[str, str], checksum_algorithm: str | None
+        self,
+        bucket: str,
+        key: str,
+        headers: dict[str, str],
+        checksum_algorithm: str | None,
+        checksum_type: str | None = None,
     ) -> str:
         validate_key(key)
         bucket_dir = self._require_bucket(bucket)
@@ -383,6 +456,7 @@ class S3Store:
             "key": key,
             "headers": headers,
             "checksum_algorithm": checksum_algorithm,
+            "checksum_type": checksum_type,
             "created": time.time(),
         }
         self._atomic_write(path / "upload.json", json.dumps(meta))
@@ -412,9 +486,45 @@ class S3Store:
             writer.discard()
             raise
 
+    def list_uploads(self, bucket: str) -> list[tuple[str, str, float]]:
+        """Every upload in progress as ``(key, upload_id, initiated)``, sorted."""
+        uploads_dir = self._require_bucket(bucket) / "uploads"
+        out = []
+        for entry in os.scandir(uploads_dir):
+            try:
+                with open(os.path.join(entry.path, "upload.json")) as fh:
+                    meta = json.load(fh)
+            except (OSError, ValueError):
+                continue
+            out.append((meta["key"], entry.name, meta.get("created", 0.0)))
+        return sorted(out, key=lambda item: (item[0], item[2], item[1]))
+
+    def list_parts(self, bucket: str, upload_id: str) -> list[ObjectInfo]:
+        """The parts uploaded so far (``key`` is the part number), in order."""
+        path = self._upload_dir(bucket, upload_id)
+        parts = []
+        for name in sorted(os.listdir(path)):
+            if not name.startswith("part-"):
+                continue
+            try:
+                with open(path / name, "rb") as fh:
+                    parts.append(_read_trailer(fh))
+            except (OSError, ValueError):
+                continue
+        return parts
+
     def complete_upload(
-        self, bucket: str, upload_id: str, parts: list[tuple[int, str]]
+        self,
+        bucket: str,
+        upload_id: str,
+        parts: list[tuple[int, str, dict[str, str]]],
+        condition: Condition | None = None,
     ) -> ObjectInfo:
+        """Assemble the listed parts ``(number, etag, {algorithm: checksum})`` into the object.
+
+        With a checksum algorithm, the object's checksum is S3's: COMPOSITE (the checksum of
+        the parts' checksums, ``…-N``) or FULL_OBJECT (of the whole data; CRCs only).
+        """
         path = self._upload_dir(bucket, upload_id)
         meta = self.upload_meta(bucket, upload_id)
         if not parts:
@@ -424,7 +534,7 @@ class S3Store:
                 "not validate against our published schema",
                 400,
             )
-        numbers = [n for n, _ in parts]
+        numbers = [n for n, _, _ in parts]
         if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
             raise StoreError(
                 "InvalidPartOrder",
@@ -432,15 +542,21 @@ class S3Store:
                 "Parts must be ordered by part number.",
                 400,
             )
+        algorithm = meta.get("checksum_algorithm")
+        checksum_type = meta.get("checksum_type") or "COMPOSITE"
         infos = []
-        for number, etag in parts:
+        for number, etag, declared in parts:
             part_path = path / f"part-{number:05d}"
             try:
                 with open(part_path, "rb") as fh:
                     info = _read_trailer(fh)
             except FileNotFoundError:
                 info = None
-            if info is None or info.etag.strip('"') != etag.strip('"'):
+            if (
+                info is None
+                or info.etag.strip('"') != etag.strip('"')
+                or any(info.checksum.get(a) != v for a, v in declared.items())
+            ):
                 raise StoreError(
                     "InvalidPart",
                     "One or more of the specified parts could not "
@@ -450,6 +566,14 @@ class S3Store:
                     400,
                     PartNumber=str(number),
                     ETag=etag,
+                )
+            if algorithm and algorithm not in info.checksum:
+                raise StoreError(
+                    "InvalidRequest",
+                    f"The upload was created using a {algorithm.upper()} checksum. The "
+                    f"complete request must include the checksum for each part. It was missing "
+                    f"for part {number} in the request.",
+                    400,
                 )
             infos.append((part_path, info))
         for _path, info in infos[:-1]:
@@ -461,6 +585,9 @@ class S3Store:
                     ProposedSize=str(info.size),
                     MinSizeAllowed=str(MIN_PART_SIZE),
                 )
+        if condition is not None:  # fail early; checked again atomically by commit()
+            condition.check(self.current(bucket, meta["key"]), meta["key"])
+        full = checksums.new(algorithm) if algorithm and checksum_type == "FULL_OBJECT" else None
         writer = self.new_writer()
         digests = b""
         try:
@@ -473,13 +600,33 @@ class S3Store:
                         if not chunk:
                             raise StoreError("InternalError", "Part file truncated", 500)
                         writer.write(chunk)
+                        if full is not None:
+                            full.update(chunk)
                         remaining -= len(chunk)
         except BaseException:
             writer.discard()
             raise
+        checksum: dict[str, str] = {}
+        if full is not None and algorithm:
+            checksum[algorithm] = checksums.encode(full.digest())
+        elif algorithm:
+            composite = checksums.new(algorithm)
+            for _path, info in infos:
+                composite.update(base64.b64decode(info.checksum[algorithm]))
+            checksum[algorithm] = f"{checksums.encode(composite.digest())}-{len(infos)}"
         etag = f'"{hashlib.md5(digests).hexdigest()}-{len(infos)}"'
-        info = ObjectInfo(meta["key"], 0, etag, 0.0, meta["headers"], {}, len(infos))
-        result = self.commit(writer, bucket, meta["key"], info)
+        info = ObjectInfo(
+            meta["key"],
+            0,
+            etag,
+            0.0,
+            meta["headers"],
+            checksum,
+            len(infos),
+            [part.size for _path, part in infos],
+            checksum_type if algorithm else "FULL_OBJECT",
+        )
+        result = self.commit(writer, bucket, meta["key"], info, condition)
         shutil.rmtree(path, ignore_errors=True)
         return result
 

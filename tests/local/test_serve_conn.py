@@ -1,0 +1,219 @@
+"""Connections are bounded: deadlines for idle and slow (slowloris) connections and stalled
+bodies, a connection limit drawn from the fd limit that keeps fds for the workers, and idle
+connections give way to new ones, so many idle clients cannot lock everyone out."""
+
+from __future__ import annotations
+
+import http.client
+import resource
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from conftest import ACCESS_KEY, REGION, SECRET_KEY, Serve, serve_env, wait_for_object
+
+FAST = {"SAGEMAKER_ASYNC_SERVE_LIMITS": "header_timeout=1,read_timeout=1"}
+
+
+def connect(url: str) -> socket.socket:
+    parts = urlsplit(url)
+    return socket.create_connection((parts.hostname, parts.port), timeout=10)
+
+
+def closed_by_server(sock: socket.socket, drip: bytes = b"", deadline: float = 30.0) -> bytes:
+    """Keep sending ``drip`` (nothing if empty) until the server closes; what it answered."""
+    end = time.monotonic() + deadline
+    received = b""
+    sock.settimeout(0.2)
+    with sock:
+        while time.monotonic() < end:
+            try:
+                if drip:
+                    sock.sendall(drip)
+                data = sock.recv(65536)
+                if not data:
+                    return received
+                received += data
+            except TimeoutError:
+                continue
+            except OSError:  # reset or broken pipe: closed
+                return received
+    raise AssertionError("the server kept the connection open")
+
+
+def signed_headers(
+    url: str, method: str, path: str, extra: dict[str, str], body: bytes = b""
+) -> dict[str, str]:
+    request = AWSRequest(method, url + path, headers=extra, data=body)
+    S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", REGION).add_auth(request)
+    return dict(request.headers.items())
+
+
+def head_block(method: str, path: str, url: str, headers: dict[str, str]) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {urlsplit(url).netloc}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_idle_and_slowloris_connections_are_closed(start_serve):
+    server = start_serve(env=FAST)
+    idle = connect(server.url)
+    assert closed_by_server(idle) == b""
+    slow = connect(server.url)
+    slow.sendall(b"GET /_status HTTP/1.1\r\nHost: x\r\n")
+    closed_by_server(slow, drip=b"X-Slow: y\r\n")
+    assert server.status()["echo"]["Completed"] == 0  # still serving
+
+
+def test_a_stalled_body_ends_in_request_timeout_and_stores_nothing(start_serve):
+    server = start_serve(env=FAST)
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="stalled")
+    headers = signed_headers(
+        server.url,
+        "PUT",
+        "/stalled/half",
+        {"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD", "Content-Length": "100"},
+    )
+    sock = connect(server.url)
+    sock.sendall(head_block("PUT", "/stalled/half", server.url, headers) + b"only ten!!")
+    answer = closed_by_server(sock)
+    assert answer.startswith(b"HTTP/1.1 400") and b"<Code>RequestTimeout</Code>" in answer
+    assert "Contents" not in s3.list_objects_v2(Bucket="stalled")
+
+
+def test_a_refused_request_never_gets_100_continue(start_serve):
+    server = start_serve()
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="expect")
+    sock = connect(server.url)
+    sock.sendall(
+        head_block(
+            "PUT", "/expect/k", server.url, {"Content-Length": "1000", "Expect": "100-continue"}
+        )
+    )
+    answer = closed_by_server(sock)
+    assert answer.startswith(b"HTTP/1.1 403") and b"100 Continue" not in answer
+    headers = signed_headers(
+        server.url,
+        "PUT",
+        "/expect/k",
+        {"Content-Length": "5", "Expect": "100-continue"},
+        b"hello",
+    )
+    sock = connect(server.url)
+    sock.sendall(head_block("PUT", "/expect/k", server.url, headers))
+    assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue")
+    sock.sendall(b"hello")
+    assert sock.recv(100).startswith(b"HTTP/1.1 200")
+    sock.close()
+    assert s3.get_object(Bucket="expect", Key="k")["Body"].read() == b"hello"
+
+
+def test_an_unauthenticated_body_is_refused_before_it_is_sent(start_serve):
+    """The answer comes while the client still holds its 4 MiB body back."""
+    server = start_serve()
+    parts = urlsplit(server.url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("POST", "/endpoints/echo/async-invocations")
+    conn.putheader("Content-Length", str(4 * 1024 * 1024))
+    conn.endheaders()
+    response = conn.getresponse()
+    assert response.status == 403
+    assert response.getheader("x-amzn-ErrorType") == "MissingAuthenticationTokenException"
+    conn.close()
+
+
+def test_when_every_connection_is_busy_new_ones_get_slow_down(start_serve):
+    server = start_serve(env={"SAGEMAKER_ASYNC_SERVE_LIMITS": "max_connections=2,read_timeout=30"})
+    busy = []
+    for _ in range(2):  # each waits for a body it declared and does not send
+        sock = connect(server.url)
+        sock.sendall(head_block("PUT", "/b/k", server.url, {"Content-Length": "10"}))
+        busy.append(sock)
+    answers = []
+    for sock in busy:
+        sock.settimeout(10)
+        answers.append(sock.recv(100))  # 403 (unsigned), then the server drains the body
+    assert all(a.startswith(b"HTTP/1.1 403") for a in answers)
+    refused = connect(server.url)
+    refused.sendall(b"GET /_status HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = closed_by_server(refused)
+    assert answer.startswith(b"HTTP/1.1 503") and b"<Code>SlowDown</Code>" in answer
+    for sock in busy:
+        sock.sendall(b"0123456789")
+        sock.close()
+    end = time.monotonic() + 20
+    while True:  # the slots free up as those connections end
+        try:
+            server.status()
+            break
+        except OSError:
+            assert time.monotonic() < end
+            time.sleep(0.1)
+
+
+class LimitedServe(Serve):
+    """``serve`` under a low fd limit (``ulimit -n``)."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str], cwd: Path, nofile: int):
+        self.data_dir = data_dir
+        self.log_path = data_dir.parent / "limited-stderr.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
+
+        def limit() -> None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
+            + ["--data-dir", str(data_dir), "--endpoint", "echo"],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=cwd,
+            preexec_fn=limit,  # noqa: PLW1509 - a single-threaded moment in the test
+        )
+        self.url = self._read_url(time.monotonic() + 30)
+
+
+@pytest.fixture
+def limited(tmp_path):
+    env = serve_env(
+        tmp_path, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    )
+    server = LimitedServe(tmp_path / "data", env, tmp_path, nofile=256)
+    yield server
+    server.stop()
+
+
+def test_idle_connections_beyond_the_fd_limit_lock_nobody_out(limited):
+    idle = [connect(limited.url) for _ in range(300)]  # more than the server has fds for
+    try:
+        s3 = limited.client("s3")
+        assert "Buckets" in s3.list_buckets()
+        runtime = limited.client("sagemaker-runtime")
+        answer = (
+            runtime.invoke_endpoint_async(EndpointName="echo", InputLocation="s3://nowhere/x")
+            if False
+            else None
+        )
+        s3.create_bucket(Bucket="fd-limit")
+        s3.put_object(Bucket="fd-limit", Key="in.json", Body=b'{"fd": "limit"}')
+        answer = runtime.invoke_endpoint_async(
+            EndpointName="echo", InputLocation="s3://fd-limit/in.json"
+        )
+        output = wait_for_object(s3, answer["OutputLocation"], timeout=30)
+        assert output == b'{"fd": "limit"}'
+    finally:
+        for sock in idle:
+            sock.close()
+    assert "Too many open files" not in limited.stderr()
