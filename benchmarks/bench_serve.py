@@ -193,21 +193,7 @@ def queue_costs(depths: list[int], ops: int) -> list[dict]:
             timeout_seconds=900,
         )
 
-    def timed(call, count: int, rounds: int = 5) -> float:
-        """ms per call: the median of ``rounds`` rounds, so a burst of load elsewhere on the
-        machine does not decide the ratio."""
-        for n in range(min(count, 20)):  # warm up: caches, the first WAL pages
-            call(-n - 1)
-        per_round = max(1, count // rounds)
-        results = []
-        for r in range(rounds):
-            start = time.perf_counter()
-            for n in range(r * per_round, (r + 1) * per_round):
-                call(n)
-            results.append((time.perf_counter() - start) / per_round * 1000)
-        return statistics.median(results)
-
-    def at_depth(depth: int, tmp: str) -> dict:
+    def open_filled(depth: int, tmp: str):
         path = Path(tmp, "queue.sqlite3")
         queue = Queue(path, run_id="bench")
         columns = (
@@ -227,30 +213,53 @@ def queue_costs(depths: list[int], ops: int) -> list[dict]:
             )
         fill.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         fill.close()
-        os.sync()  # the fill's dirty pages must not slow the timed fsyncs down
         if hasattr(queue, "recount"):
             queue.recount()  # the fill went around the queue's own counters
+        return queue
 
+    def operations(queue) -> dict:
         def claim_finish(n: int) -> None:
             request = queue.claim("echo", 3600)
             assert request is not None
             queue.finish(request.seq, "completed")
 
-        result = {
-            "depth": depth,
-            "enqueue": timed(lambda n: queue.enqueue(new(n)), ops),
-            "claim": timed(claim_finish, ops),
-            "reap": timed(lambda n: queue.take_expired(time.time()), ops),
-            "stats": timed(lambda n: queue.stats(), ops),
+        return {
+            "enqueue": lambda n: queue.enqueue(new(n)),
+            "claim": claim_finish,
+            "reap": lambda n: queue.take_expired(time.time()),
+            "stats": lambda n: queue.stats(),
         }
-        queue.close()
-        return result
 
-    out = []
-    for depth in depths:
-        with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
-            out.append(at_depth(depth, tmp))
-    return out
+    # The depths are timed in alternating rounds and each reports its median round, so a
+    # burst of disk or CPU load elsewhere on the machine hits both sides alike.
+    rounds = 7
+    per_round = max(1, ops // rounds)
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        queues = []
+        for depth in depths:
+            folder = Path(tmp, str(depth))
+            folder.mkdir()
+            queues.append(open_filled(depth, str(folder)))
+        os.sync()  # the fills' dirty pages must not slow the timed fsyncs down
+        calls = [operations(queue) for queue in queues]
+        times: list[dict[str, list[float]]] = [{} for _ in depths]
+        for name in ("enqueue", "claim", "reap", "stats"):
+            for call in calls:  # warm up: caches, the first WAL pages
+                for n in range(10):
+                    call[name](-n - 1)
+            for r in range(rounds):
+                for i, call in enumerate(calls):
+                    start = time.perf_counter()
+                    for n in range(r * per_round, (r + 1) * per_round):
+                        call[name](n)
+                    elapsed = (time.perf_counter() - start) / per_round * 1000
+                    times[i].setdefault(name, []).append(elapsed)
+        for queue in queues:
+            queue.close()
+    return [
+        {"depth": depth, **{name: statistics.median(ms) for name, ms in t.items()}}
+        for depth, t in zip(depths, times, strict=True)
+    ]
 
 
 def main() -> None:
@@ -263,7 +272,7 @@ def main() -> None:
         "--workers", type=int, default=None, help="serve --workers (default: its own)"
     )
     parser.add_argument("--depths", default=os.environ.get("BENCH_QUEUE_DEPTHS", "1000,100000"))
-    parser.add_argument("--ops", type=int, default=300, help="queue operations timed per depth")
+    parser.add_argument("--ops", type=int, default=700, help="queue operations timed per depth")
     args = parser.parse_args()
     results = []
     for threads in [int(t) for t in args.threads.split(",") if t]:
