@@ -3,34 +3,20 @@ and a check that the session wrote nothing into the real HOME."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from helpers import clean_env, home_variables
+from homeguard import HOME_VARIABLES, RealHome, real_home_variables_of
 from stub import ACCESS_KEY, SECRET_KEY, StubServer
 
 # Proxy variables would route even loopback requests of in-process clients elsewhere.
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}
-# Where programs keep per-user files; each test (and the session around them) gets its own.
-HOME_VARIABLES = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
-# The developer's values of HOME_VARIABLES (JSON), kept for the check at the end and for
-# pytest-xdist's workers, which start with the session's throw-away HOME already in place.
-REAL_HOME_VARIABLE = "SAGEMAKER_ASYNC_TESTS_REAL_HOME"
-
-
-def real_home_variables_of(environ: MutableMapping[str, str]) -> dict[str, str]:
-    """The developer's HOME_VARIABLES (those set), HOME always."""
-    if REAL_HOME_VARIABLE not in environ:  # the first pytest process: this is the real one
-        real = {name: environ[name] for name in HOME_VARIABLES if environ.get(name)}
-        real["HOME"] = os.path.expanduser("~")
-        environ[REAL_HOME_VARIABLE] = json.dumps(real)
-    return json.loads(environ[REAL_HOME_VARIABLE])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,7 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # inherit this environment) sees a throw-away HOME; each test then gets one of its own.
     real = real_home_variables_of(os.environ)
     if not hasattr(config, "workerinput"):  # pytest-xdist's controller, or no xdist
-        config.stash[_real_home] = RealHome(Path(real["HOME"]), real.get("XDG_CACHE_HOME"))
+        config.stash[_real_home] = RealHome(real)
     config.stash[_saved_environment] = {name: os.environ.get(name) for name in HOME_VARIABLES}
     session_home = Path(tempfile.mkdtemp(prefix="sagemaker-async-tests-home-"))
     config.stash[_session_home] = session_home
@@ -74,7 +60,9 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         for line in written:
             terminalreporter.write_line(line, red=True)
         terminalreporter.write_line(
-            "(a test or a process it started used the real HOME: give it helpers.clean_env)"
+            "(a test, or a process it started, used the real HOME: build its environment with "
+            "helpers.clean_env. The check assumes nothing else on the machine writes there "
+            "meanwhile, as in CI.)"
         )
 
 
@@ -86,57 +74,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             os.environ[name] = value
     if _session_home in config.stash:
         shutil.rmtree(config.stash[_session_home], ignore_errors=True)
-
-
-class RealHome:
-    """What the tests could write under the real HOME, as it stood when the session started.
-
-    Watched: the entries directly in HOME and in its cache, config and data folders (a new one
-    is a write), the files directly in them (changed or new), and everything under the folders
-    this project's programs and the shells of the completion tests write to. Not watched: the
-    rest of the tree, which other programs on the machine may be changing meanwhile.
-    """
-
-    def __init__(self, home: Path, cache: str | None):
-        self.folders = [home, Path(cache) if cache else home / ".cache"]
-        self.folders += [home / ".config", home / ".local" / "share"]
-        self.deep = [home / ".aws", home / ".config" / "fish", home / ".local" / "share" / "fish"]
-        self.deep.append(self.folders[1] / "sagemaker-async")
-        self.before = self.snapshot()
-
-    def snapshot(self) -> dict[str, tuple[int, int] | None]:
-        seen: dict[str, tuple[int, int] | None] = {}
-        for folder in self.folders:
-            for entry in _entries(folder):
-                seen[str(entry)] = None if entry.is_dir() else _stamp(entry)
-        for folder in self.deep:
-            if folder.is_dir():
-                for entry in folder.rglob("*"):
-                    seen[str(entry)] = None if entry.is_dir() else _stamp(entry)
-        return seen
-
-    def written_since(self) -> list[str]:
-        now = self.snapshot()
-        return sorted(
-            f"{path} ({'new' if path not in self.before else 'changed'})"
-            for path, stamp in now.items()
-            if path not in self.before or self.before[path] != stamp
-        )
-
-
-def _entries(folder: Path) -> list[Path]:
-    try:
-        return list(folder.iterdir())
-    except OSError:
-        return []
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_mtime_ns, info.st_size)
 
 
 _real_home = pytest.StashKey[RealHome]()

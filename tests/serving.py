@@ -48,6 +48,7 @@ class Serve(ServeProcess):
         secret: str,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        **popen: Any,
     ):
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self.data_dir = data_dir
@@ -59,6 +60,7 @@ class Serve(ServeProcess):
             env=clean_env(data_dir.parent) if env is None else env,
             cwd=cwd or data_dir.parent,
             log_path=log_path,
+            **popen,
         )
 
     def client(self, service: str, **config: Any) -> Any:

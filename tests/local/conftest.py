@@ -4,22 +4,36 @@ with its own data directory and a clean AWS environment, plus botocore clients p
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+import serving
 from helpers import clean_env
-from serving import REGION, Serve, split_s3, wait_until
-from serving import make_client as _make_client
+from serving import REGION, split_s3, wait_until
 
 ACCESS_KEY = "AKIDSERVETEST"
 SECRET_KEY = "serve-test-secret"
 BUCKET = f"sagemaker-{REGION}-123456789012"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
-__all__ = ["BUCKET", "REGION", "Serve", "split_s3"]  # re-exported for the tests here
+__all__ = ["BUCKET", "REGION", "split_s3"]  # re-exported for the tests here
+
+
+class Serve(serving.Serve):
+    """One serve process whose clients sign with this folder's keys."""
+
+    def __init__(
+        self, data_dir: Path, args: Sequence[str], env: dict[str, str], cwd: Path, **popen: Any
+    ):
+        super().__init__(
+            data_dir, args, key=ACCESS_KEY, secret=SECRET_KEY, env=env, cwd=cwd, **popen
+        )
 
 
 def serve_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -33,8 +47,24 @@ def serve_env(tmp: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     )
 
 
+def run_serve(
+    folder: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m sagemaker_async.local --data-dir folder/data ARGS`` run to its end (for
+    start-ups that must fail), in ``folder``, with :func:`serve_env` plus ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "sagemaker_async.local", "--data-dir", str(folder / "data"), *args],
+        env=serve_env(folder, env),
+        cwd=folder,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def make_client(service: str, url: str, key: str = ACCESS_KEY, secret: str = SECRET_KEY, **config):
-    return _make_client(service, url, key, secret, **config)
+    return serving.make_client(service, url, key, secret, **config)
 
 
 def error_of(call, **kwargs) -> tuple[int, str, str]:
@@ -62,14 +92,7 @@ def start_serve(tmp_path: Path) -> Iterator:
         credentials: bool = True,
     ) -> Serve:
         full_env = serve_env(tmp_path, {**(CREDENTIALS if credentials else {}), **(env or {})})
-        server = Serve(
-            data_dir or tmp_path / "data",
-            args,
-            key=ACCESS_KEY,
-            secret=SECRET_KEY,
-            env=full_env,
-            cwd=cwd or tmp_path,
-        )
+        server = Serve(data_dir or tmp_path / "data", args, full_env, cwd or tmp_path)
         started.append(server)
         return server
 
@@ -85,9 +108,8 @@ def shared_serve(tmp_path_factory) -> Iterator[Serve]:
     server = Serve(
         tmp / "data",
         ["--endpoint", "echo", "--endpoint", "other"],
-        key=ACCESS_KEY,
-        secret=SECRET_KEY,
-        env=serve_env(tmp, CREDENTIALS),
+        serve_env(tmp, CREDENTIALS),
+        tmp,
     )
     yield server
     server.stop()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY, serve_env
+import conftest
+from conftest import ACCESS_KEY, CREDENTIALS, REGION, SECRET_KEY, serve_env
 from helpers import REPO, write_shell_wrapper
 
 EXAMPLE = REPO / "examples" / "model_server.py"
@@ -252,27 +253,8 @@ def test_bad_command_specs_are_usage_errors(project, spec, message):
 
 
 def run_serve(project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = serve_env(
-        project,
-        {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, **path_env(project)},
-    )
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sagemaker_async.local",
-            "--port",
-            "0",
-            "--data-dir",
-            str(project / "data"),
-            *args,
-        ],
-        env=env,
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-        check=False,
+    return conftest.run_serve(
+        project, "--port", "0", *args, env={**CREDENTIALS, **path_env(project)}
     )
 
 
@@ -318,29 +300,8 @@ def test_docker_model_runs_the_image_with_sagemakers_command_line(start_serve, p
 
 
 def test_docker_model_needs_docker_on_path(project):
-    env_path = {"PATH": str(project / "bin")}  # python only
-    env = serve_env(
-        project, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY, **env_path}
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sagemaker_async.local",
-            "--port",
-            "0",
-            "--data-dir",
-            str(project / "data"),
-            "--endpoint",
-            "m=docker:my-model",
-        ],
-        env=env,
-        cwd=project,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    env = {**CREDENTIALS, "PATH": str(project / "bin")}  # python only
+    result = conftest.run_serve(project, "--port", "0", "--endpoint", "m=docker:my-model", env=env)
     assert result.returncode == 252
     assert "docker is not on PATH" in result.stderr.decode()
 

@@ -8,21 +8,9 @@ import sys
 
 import pytest
 
-from conftest import ACCESS_KEY, SECRET_KEY, serve_env
+from conftest import ACCESS_KEY, SECRET_KEY, run_serve, serve_env
 
 CREDS = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-
-
-def run_serve(tmp_path, *args, env=None, timeout=20) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sagemaker_async.local", "--data-dir", str(tmp_path / "d"), *args],
-        env=serve_env(tmp_path, env),
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        cwd=tmp_path,
-        check=False,
-    )
 
 
 def one_line(result) -> str:
@@ -93,7 +81,7 @@ def test_port_in_use(tmp_path):
 
 
 def test_data_dir_in_use(start_serve, tmp_path):
-    start_serve(data_dir=tmp_path / "d")
+    start_serve(data_dir=tmp_path / "data")
     result = run_serve(tmp_path, "--port", "0", env=CREDS)
     assert result.returncode == 253
     assert "in use by another serve process" in one_line(result)

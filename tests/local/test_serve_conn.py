@@ -7,10 +7,7 @@ from __future__ import annotations
 import http.client
 import resource
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +15,15 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY, Serve, serve_env, wait_for_object
+from conftest import (
+    ACCESS_KEY,
+    CREDENTIALS,
+    REGION,
+    SECRET_KEY,
+    Serve,
+    serve_env,
+    wait_for_object,
+)
 
 FAST = {"SAGEMAKER_ASYNC_SERVE_LIMITS": "header_timeout=1,read_timeout=1"}
 
@@ -161,36 +166,16 @@ def test_when_every_connection_is_busy_new_ones_get_slow_down(start_serve):
             time.sleep(0.1)
 
 
-class LimitedServe(Serve):
-    """``serve`` under a low fd limit (``ulimit -n``)."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str], cwd: Path, nofile: int):
-        self.data_dir = data_dir
-        self.log_path = data_dir.parent / "limited-stderr.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-
-        def limit() -> None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
-            + ["--data-dir", str(data_dir), "--endpoint", "echo"],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=cwd,
-            preexec_fn=limit,  # noqa: PLW1509 - a single-threaded moment in the test
-        )
-        self.url = self._read_url(time.monotonic() + 30)
-
-
 @pytest.fixture
 def limited(tmp_path):
-    env = serve_env(
-        tmp_path, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    )
-    server = LimitedServe(tmp_path / "data", env, tmp_path, nofile=256)
+    """``serve`` under a low fd limit (``ulimit -n 256``)."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    env = serve_env(tmp_path, CREDENTIALS)
+    # preexec_fn: a single-threaded moment in the test
+    server = Serve(tmp_path / "data", ["--endpoint", "echo"], env, tmp_path, preexec_fn=limit)
     yield server
     server.stop()
 

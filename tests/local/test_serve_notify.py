@@ -15,8 +15,6 @@ import base64
 import json
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -27,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import ACCESS_KEY, REGION, SECRET_KEY, serve_env
+from conftest import CREDENTIALS, REGION, run_serve
 
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ENVELOPE_KEYS = {
@@ -260,27 +258,7 @@ def test_an_unreachable_subscriber_is_given_up_after_retries(start_serve):
     ],
 )
 def test_subscription_urls_must_be_loopback_http(tmp_path, option, url, message):
-    env = serve_env(
-        tmp_path, {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sagemaker_async.local",
-            "--port",
-            "0",
-            "--data-dir",
-            str(tmp_path / "data"),
-            option,
-            url,
-        ],
-        env=env,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    result = run_serve(tmp_path, "--port", "0", option, url, env=CREDENTIALS)
     assert result.returncode == 252
     assert message in result.stderr.decode()
     assert not (tmp_path / "data").exists()  # refused before anything was created

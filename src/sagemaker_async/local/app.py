@@ -180,6 +180,8 @@ def run(config: ServeConfig) -> int:
     log = Log(sys.stderr)
     store = S3Store(config.data_dir / "s3", fsync=config.fsync)
     store.create_bucket(config.bucket)
+    for bucket in config.buckets:
+        store.create_bucket(bucket)
     queue = Queue(config.data_dir / "queue.sqlite3", run_id=uuid.uuid4().hex)
     requeued = queue.requeue_orphans()
     notifications = NotificationLog(config.data_dir / "notifications.jsonl")
@@ -247,10 +249,13 @@ def run(config: ServeConfig) -> int:
             f"/{endpoint.output_prefix}/, failures s3://{endpoint.failure_bucket}/"
             f"{endpoint.failure_prefix}/"
         )
+    if config.buckets:
+        log.write(f"buckets created (if missing): {', '.join(config.buckets)}")
     if requeued:
         log.write(f"re-queued {requeued} request(s) left unfinished by an earlier run")
     sys.stdout.write(server.url + "\n")  # last: once it is read, the log above is complete
     sys.stdout.flush()
+    detach_stdout()
     for endpoint in endpoints.values():
         ping = getattr(endpoint.model, "ping", None)
         if ping is not None:
@@ -275,6 +280,17 @@ def run(config: ServeConfig) -> int:
     lock.close()
     log.write("stopped")
     return 0
+
+
+def detach_stdout() -> None:
+    """The URL is all serve prints on stdout: let go of it, so whoever reads it (``$(serve
+    &)``, a pipe) sees it end while serve runs on. Later prints (a ``python:`` model's) go
+    to stderr, with the log."""
+    try:
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no usable stderr: discard them instead
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), sys.stdout.fileno())
 
 
 def _report_ping(endpoint: Endpoint, log: Log) -> None:

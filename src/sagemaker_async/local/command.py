@@ -29,6 +29,14 @@ from sagemaker_async.errors import ExitCode
     help="Where buckets, the queue and notifications.jsonl are kept.",
 )
 @click.option(
+    "--bucket",
+    "buckets",
+    multiple=True,
+    metavar="NAME",
+    help="A bucket to create at start if it does not exist (repeatable), e.g. for "
+    "--input-location uploads. The output bucket is always created.",
+)
+@click.option(
     "--endpoint",
     "endpoints",
     multiple=True,
@@ -105,11 +113,17 @@ def serve(
     startup_timeout,
     notify_success,
     notify_error,
+    buckets,
 ):
     """Run a local asynchronous inference endpoint (S3 + SageMaker Runtime) on one port."""
     from pathlib import Path
 
-    from sagemaker_async.local.config import ServeConfig, ServeError, parse_endpoints
+    from sagemaker_async.local.config import (
+        ServeConfig,
+        ServeError,
+        parse_buckets,
+        parse_endpoints,
+    )
 
     try:
         config = ServeConfig(
@@ -128,6 +142,7 @@ def serve(
             startup_timeout=startup_timeout,
             notify_success=list(notify_success),
             notify_error=list(notify_error),
+            buckets=parse_buckets(buckets),
         )
         from sagemaker_async.local.app import run
 

@@ -55,6 +55,8 @@ class ServeConfig:
     notify_success: list[str] = field(default_factory=list)
     notify_error: list[str] = field(default_factory=list)
 
+    buckets: tuple[str, ...] = ()  # created at start, besides the output bucket
+
     @property
     def bucket(self) -> str:
         """The local bucket holding outputs and failures, named as the SageMaker SDK does."""
@@ -82,6 +84,22 @@ def parse_endpoints(specs: tuple[str, ...] | list[str]) -> dict[str, str]:
             raise ServeError(f"empty model in --endpoint {spec!r}", ExitCode.PARAM_VALIDATION)
         out[name] = model
     return out
+
+
+def parse_buckets(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """``--bucket NAME`` values, checked with S3's naming rules; repeats are ignored."""
+    from sagemaker_async.local.s3.store import StoreError, validate_bucket_name
+
+    for name in names:
+        try:
+            validate_bucket_name(name)
+        except StoreError:
+            raise ServeError(
+                f"invalid bucket name {name!r} in --bucket: 3 to 63 lowercase letters, digits, "
+                "hyphens and dots, starting and ending with a letter or digit",
+                ExitCode.PARAM_VALIDATION,
+            ) from None
+    return tuple(dict.fromkeys(names))
 
 
 def resolve_credentials(access_key: str | None, secret_key: str | None, profile: str | None = None):

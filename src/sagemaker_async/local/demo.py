@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from sagemaker_async.local.process import ServeError, ServeProcess
+from sagemaker_async.local.process import ServeProcess, ServeStartError
 
 CLI = [sys.executable, "-m", "sagemaker_async"]
 
@@ -63,7 +63,7 @@ def main() -> int:
         _show(["serve", "--port", "0", *serve_args])
         try:
             server = ServeProcess(serve_args, env=env, log_path=os.path.join(home, "serve.log"))
-        except ServeError as exc:
+        except ServeStartError as exc:
             print(exc, file=sys.stderr)
             return 1
         with server:
@@ -104,14 +104,18 @@ def _scenario(url: str, env: dict[str, str]) -> int:
         )
     )
     if os.path.exists(big + ".out"):
+        with open(big, "rb") as sent, open(big + ".out", "rb") as received:
+            same = "identical to" if sent.read() == received.read() else "DIFFERENT from"
         size = os.path.getsize(big + ".out")
-        print(f"(the result, {size:,} bytes like the payload, is in {big}.out)", flush=True)
+        # The file lives in the demo's temporary folder, removed when the demo ends: no path.
+        print(f"(the downloaded result: {size:,} bytes, {same} the payload)", flush=True)
     failed = _run(
         [*echo, "--payload", "-", "--wait", "--custom-attributes", "fail=model exploded"],
         env,
         stdin=payload,
     )
     print("\nExit 3 means the inference failed; its failure object is shown on stderr.")
+    print("The demo's temporary folder (serve's data, the payload, the result) is now removed.")
     return 0 if codes == [0, 0, 0] and failed == 3 else 1
 
 

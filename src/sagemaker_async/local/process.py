@@ -20,13 +20,14 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 20.0
 STATUS_PATH = "/_status"
 
 
-class ServeError(RuntimeError):
+class ServeStartError(RuntimeError):
     """serve did not start; the message ends with what it wrote to stderr."""
 
 
@@ -34,7 +35,7 @@ class ServeProcess:
     """One running ``serve``: its ``url``, its ``proc`` and the ``log_path`` of its stderr.
 
     ``env`` is the child's whole environment (None: this process's); ``log_path`` None means a
-    temporary log, removed by :meth:`stop`.
+    temporary log, removed by :meth:`stop`; ``popen`` goes to :class:`subprocess.Popen`.
     """
 
     def __init__(
@@ -46,6 +47,7 @@ class ServeProcess:
         log_path: str | os.PathLike[str] | None = None,
         python: str = sys.executable,
         timeout: float = START_TIMEOUT,
+        **popen: Any,
     ):
         self._own_log = log_path is None
         if log_path is None:
@@ -61,12 +63,13 @@ class ServeProcess:
                 stderr=log,
                 env=None if env is None else dict(env),
                 cwd=cwd,
+                **popen,
             )
         try:
             deadline = time.monotonic() + timeout
             self.url = self._read_url(deadline)
             self._wait_for_status(deadline)
-        except ServeError:
+        except ServeStartError:
             self.stop(signal.SIGKILL)
             raise
 
@@ -103,11 +106,11 @@ class ServeProcess:
             self.log_path.unlink(missing_ok=True)
         return code
 
-    def _failed(self, why: str) -> ServeError:
+    def _failed(self, why: str) -> ServeStartError:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        return ServeError(f"serve {why} (exit {self.proc.returncode}):\n{self.stderr()}")
+        return ServeStartError(f"serve {why} (exit {self.proc.returncode}):\n{self.stderr()}")
 
     def _read_url(self, deadline: float) -> str:
         # A thread, so that a server that never prints cannot block past the deadline.

@@ -236,8 +236,9 @@ def batch_options() -> list[Spec]:
             required=True,
             metavar="PATH",
             completes=PATH,
-            help="A JSON-lines file: one invoke document per line (API member names, as "
-            "--cli-input-json), plus an optional Payload: a local file path.",
+            help="A JSON-lines file (- for stdin, with --state): one invoke document per line "
+            "(API member names, as --cli-input-json), plus an optional Payload: a local file "
+            "path.",
         ),
         Spec(
             "--concurrency",

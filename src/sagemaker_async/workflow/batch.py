@@ -4,29 +4,43 @@ One runtime client (and one S3 client) is shared by a pool of --concurrency thre
 connections are reused; botocore's retries apply (standard mode, with more attempts for
 throttling when none are configured). The main thread schedules: it keeps at most
 --concurrency calls in flight (submissions first in file order, polls when due), writes one
-JSON line per request to stdout as each finishes, and a summary to stderr at the end.
+record per request to stdout as each finishes (a JSON line, or --output's format, after
+--query), and a summary to stderr at the end.
 
 Resuming: each accepted line is appended to the state file (line number + sha256 of the
 line, and the locations) as soon as its 202 arrives. A re-run skips those lines (waiting on
-them again with --wait). Ctrl-C stops submitting, lets the calls in flight finish and be
-recorded, and exits 130. A second Ctrl-C exits at once (a call in flight then may have been
-accepted without being recorded).
+them again with --wait).
+
+Ctrl-C is handled from the command's first step, so its outcome does not depend on when it
+comes: submitting stops, the calls in flight finish and are recorded, every known result is
+written (accepted but not yet collected ones as ``submitted``), then the summary, and the
+exit code is 130. A second Ctrl-C stops waiting for the calls in flight: they are reported
+as abandoned (one may have been accepted without being recorded).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import heapq
 import json
 import os
+import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from sagemaker_async.errors import CliError, ExitCode, ParamValidationError, from_exception
+from sagemaker_async.errors import (
+    CliError,
+    ExitCode,
+    GeneralError,
+    ParamValidationError,
+    from_exception,
+)
 from sagemaker_async.request.options import DEFAULT_CONCURRENCY
 from sagemaker_async.workflow.invoke import parse_timeout, target_from_document
 from sagemaker_async.workflow.payload import (
@@ -37,7 +51,7 @@ from sagemaker_async.workflow.payload import (
     plan_placement,
     submit,
 )
-from sagemaker_async.workflow.progress import Progress
+from sagemaker_async.workflow.progress import Progress, is_terminal
 from sagemaker_async.workflow.waiter import (
     COMPLETED,
     FAILED,
@@ -60,6 +74,7 @@ BATCH_BACKOFF = Backoff(initial=0.1, factor=1.5, cap=5.0)  # many requests: poll
 TICK = 0.1  # seconds: how soon the scheduler notices Ctrl-C or a due poll
 FAILURE_TEXT_LIMIT = 1000  # characters of a failure object in the output line
 STATE_SUFFIX = ".state"
+STDIN = "-"
 
 
 @dataclass
@@ -87,7 +102,8 @@ class Result:
     code: int = ExitCode.OK
     skipped: bool = False
 
-    def to_json(self) -> str:
+    def record(self) -> dict[str, Any]:
+        """What the output line says, before --query."""
         document: dict[str, Any] = {"Line": self.line, "Status": self.status}
         for key, value in (
             ("InferenceId", self.inference_id),
@@ -99,7 +115,7 @@ class Result:
                 document[key] = value
         if self.skipped:
             document["Skipped"] = True
-        return json.dumps(document)
+        return document
 
     @property
     def document(self) -> dict[str, Any]:
@@ -112,13 +128,25 @@ def error_result(line: int, exc: BaseException) -> Result:
 
 
 # -- reading the requests file ------------------------------------------------------------
-def read_requests(path: str, op: Operation, binary_format: str) -> list[Request]:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise ParamValidationError(f"Unable to read --requests {path}: {e}") from None
-    base = os.path.dirname(os.path.abspath(path))
+def read_requests(
+    path: str, op: Operation, binary_format: str, stdin: BinaryIO | None = None
+) -> list[Request]:
+    """The lines of ``path``, or of ``stdin`` for ``-`` (then Payload paths are relative to
+    the current folder)."""
+    if path == STDIN and stdin is not None:
+        if is_terminal(stdin):  # type: ignore[arg-type]
+            raise ParamValidationError(
+                "--requests -: stdin is a terminal; pipe the requests in, or give a file."
+            )
+        data = stdin.read()
+        base = os.getcwd()
+    else:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ParamValidationError(f"Unable to read --requests {path}: {e}") from None
+        base = os.path.dirname(os.path.abspath(path))
     requests = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.rstrip(b"\r")
@@ -216,6 +244,47 @@ class StateFile:
             self._file.close()
 
 
+# -- Ctrl-C -------------------------------------------------------------------------------
+class Interrupts:
+    """Ctrl-C as flags the scheduler reads between steps (the handler only counts, so no
+    step is cut in half): the first stops submitting, a second stops waiting for calls in
+    flight. Before the first request, a second one also breaks out of a blocking step (a
+    pipe that never ends): nothing has been sent, so nothing is lost."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.before_any_request = True
+
+    @property
+    def stopping(self) -> bool:
+        return self.count >= 1
+
+    @property
+    def abandoning(self) -> bool:
+        return self.count >= 2
+
+    @contextlib.contextmanager
+    def handled(self) -> Iterator[None]:
+        """Count SIGINTs instead of raising KeyboardInterrupt, until the block ends."""
+
+        def on_interrupt(signum: int, frame: Any) -> None:
+            self.count += 1
+            if self.count >= 2 and self.before_any_request:
+                raise KeyboardInterrupt
+
+        try:
+            previous, installed = signal.signal(signal.SIGINT, on_interrupt), True
+        except ValueError:  # not the main thread (an embedding): Ctrl-C is not ours to take
+            previous, installed = None, False
+        try:
+            yield
+        finally:
+            # Once interrupted, the way out is short: more Ctrl-Cs are counted, not raised
+            # (a KeyboardInterrupt now would add a stray line after the summary).
+            if installed and not self.stopping:
+                signal.signal(signal.SIGINT, previous)
+
+
 # -- running ------------------------------------------------------------------------------
 @dataclass
 class Waiting:
@@ -231,6 +300,8 @@ class Tally:
     submitted: int = 0
     skipped: int = 0
     not_submitted: int = 0
+    abandoned: int = 0  # submissions in flight when a second Ctrl-C came: outcome unknown
+    interrupted: bool = False
     submit_time: float = 0.0  # seconds from the start to the last acceptance
     by_status: dict[str, int] = field(default_factory=dict)
     worst: int = ExitCode.OK
@@ -238,6 +309,9 @@ class Tally:
     def count(self, result: Result) -> None:
         self.by_status[result.status] = self.by_status.get(result.status, 0) + 1
         self.worst = max(self.worst, int(result.code))
+
+
+RecordWriter = Callable[[dict[str, Any]], bytes]
 
 
 class Batch:
@@ -251,6 +325,8 @@ class Batch:
         wait_timeout: float | None,  # None: do not wait
         stdout: BinaryIO,
         progress: Progress,
+        interrupts: Interrupts,
+        format_record: RecordWriter = lambda record: json.dumps(record).encode() + b"\n",
     ):
         self.op = op
         self.runtime = runtime
@@ -260,9 +336,15 @@ class Batch:
         self.wait_timeout = wait_timeout
         self.stdout = stdout
         self.progress = progress
-        self.stopping = False
+        self._shares_terminal = progress.enabled and is_terminal(stdout)  # type: ignore[arg-type]
+        self.interrupts = interrupts
+        self.format_record = format_record
         self.tally = Tally()
         self.started = time.monotonic()
+
+    @property
+    def stopping(self) -> bool:
+        return self.interrupts.stopping
 
     # work done in the pool's threads
     def _submit(self, request: Request) -> Result:
@@ -289,6 +371,7 @@ class Batch:
 
     # the main thread
     def run(self, requests: list[Request], done: dict[int, dict[str, Any]]) -> Tally:
+        self.interrupts.before_any_request = False
         self.tally.requests = len(requests)
         self.started = time.monotonic()
         polls: list[tuple[float, int, Waiting]] = []
@@ -302,8 +385,9 @@ class Batch:
         pending = iter(todo)
         exhausted = False
         in_flight: dict[Future, tuple[str, Any]] = {}
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="batch") as pool:
-            while True:
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="batch")
+        try:
+            while not self.interrupts.abandoning:
                 now = time.monotonic()
                 while (
                     not self.stopping
@@ -335,9 +419,18 @@ class Batch:
                     else:
                         self._polled(item, future.result(), polls)
                 self._show_progress()
-        for _, _, waiting in polls:  # interrupted while waiting: accepted, not collected
-            self._finish(waiting.result)
+        finally:
+            # Abandoned (a second Ctrl-C): do not wait for the pool's threads.
+            pool.shutdown(wait=not self.interrupts.abandoning, cancel_futures=True)
+        for kind, item in in_flight.values():  # abandoned: polls were accepted, submits unknown
+            if kind == "poll":
+                heapq.heappush(polls, (0.0, item.result.line, item))
+            else:
+                self.tally.abandoned += 1
+        for _, _, waiting in sorted(polls, key=lambda due: due[1]):
+            self._finish(waiting.result)  # interrupted: accepted, not collected (yet)
         self.tally.not_submitted = sum(1 for _ in pending)
+        self.tally.interrupted = self.stopping
         self.progress.clear()
         return self.tally
 
@@ -402,7 +495,9 @@ class Batch:
 
     def _finish(self, result: Result) -> None:
         self.tally.count(result)
-        self.stdout.write(result.to_json().encode("utf-8") + b"\n")
+        if self._shares_terminal:  # the result line takes the status line's row
+            self.progress.clear()
+        self.stdout.write(self.format_record(result.record()))
         self.stdout.flush()
 
     def _show_progress(self) -> None:
@@ -429,10 +524,19 @@ def format_summary(tally: Tally, elapsed: float, waited: bool, state_path: str) 
             f"batch: {tally.by_status.get(COMPLETED, 0)} completed, "
             f"{tally.by_status.get(FAILED, 0)} failed, {tally.by_status.get(TIMED_OUT, 0)} timed out"
         )
-    if tally.not_submitted:
+    if tally.interrupted:
+        uncollected = tally.by_status.get(SUBMITTED, 0) + tally.by_status.get(SKIPPED, 0)
+        parts = [f"{tally.not_submitted} requests not submitted"]
+        if waited:
+            parts.append(f"{uncollected} accepted but not collected")
+        if tally.abandoned:
+            parts.append(
+                f"{tally.abandoned} abandoned in flight (they may have been accepted without "
+                "being recorded)"
+            )
         lines.append(
-            f"batch: interrupted; {tally.not_submitted} requests not submitted. "
-            "Run the same command again to submit them."
+            f"batch: interrupted; {', '.join(parts)}. Run the same command again to "
+            + ("submit and collect the rest." if waited else "submit them.")
         )
     return "\n".join(lines) + "\n"
 
@@ -452,44 +556,85 @@ def parse_concurrency(value: str | None) -> int:
     return number
 
 
+def make_record_writer(settings: Settings, stdout: BinaryIO) -> RecordWriter:
+    """One result record → the bytes written for it: --query applied, then --output's
+    format, one record at a time (json: one compact line; yaml: one item of a YAML list)."""
+    from sagemaker_async.render import FORMATS, format_output
+
+    fmt = settings.resolve_output()
+    if fmt not in FORMATS:  # from AWS_DEFAULT_OUTPUT or the profile
+        raise GeneralError(f"Unknown output type: {fmt}")
+    query = settings.compiled_query
+    tty = is_terminal(stdout)  # type: ignore[arg-type]
+    color = settings.color == "on" or (settings.color == "auto" and tty)
+
+    def write_record(record: dict[str, Any]) -> bytes:
+        data = query.search(record) if query is not None else record
+        if fmt == "json":
+            return json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n"
+        width = shutil.get_terminal_size((80, 24)).columns if tty else 80
+        shown = "yaml-stream" if fmt == "yaml" else fmt
+        return format_output(data, shown, title="Batch", color=color, width=width).encode()
+
+    return write_record
+
+
 def run_batch(values: dict[str, Any], settings: Settings, streams: Streams) -> int:
+    interrupts = Interrupts()
+    with interrupts.handled():  # first: a Ctrl-C at any later moment ends the same way
+        code = _run_batch(values, settings, streams, interrupts)
+    if interrupts.abandoning:  # threads may still be in calls: do not wait to join them
+        streams.stderr.flush()
+        os._exit(ExitCode.INTERRUPTED)
+    return code
+
+
+def _run_batch(
+    values: dict[str, Any], settings: Settings, streams: Streams, interrupts: Interrupts
+) -> int:
     from sagemaker_async.request import client as C
     from sagemaker_async.request.service_model import operation
 
+    start = time.monotonic()
     concurrency = parse_concurrency(values.get("concurrency"))
     waits = bool(values.get("wait")) or values.get("wait_timeout") is not None
     timeout = parse_timeout(values.get("wait_timeout")) if waits else None
     path = values["requests"]
+    if path == STDIN and not values.get("state"):
+        raise ParamValidationError(
+            "--requests - (stdin) needs --state PATH: the file that records accepted lines, "
+            "so that running the command again submits none of them twice."
+        )
     state = StateFile(values.get("state") or path + STATE_SUFFIX)
+    format_record = make_record_writer(settings, streams.stdout)
     op = operation("InvokeEndpointAsync")
-    requests = read_requests(path, op, settings.resolve_binary_format())
+    requests = read_requests(path, op, settings.resolve_binary_format(), streams.stdin)
     done = state.load()
-
-    runtime = C.make_client(settings, pool_size=concurrency, min_attempts=THROTTLE_ATTEMPTS)
-    needs_s3 = waits or any(r.placement.target is not None for r in requests)
-    s3 = C.make_s3_client(settings, pool_size=concurrency) if needs_s3 else None
-    if settings.redactor is not None:
-        C.register_credentials(settings)
-    state.open()
-    batch = Batch(
-        op, runtime, s3, state, concurrency, timeout, streams.stdout, Progress(streams.stderr)
-    )
-    previous = signal.getsignal(signal.SIGINT)
-
-    def on_interrupt(signum: int, frame: Any) -> None:
-        if batch.stopping:  # the second Ctrl-C: exit now, without waiting for calls in flight
-            os._exit(ExitCode.INTERRUPTED)
-        batch.stopping = True  # finish what is in flight, record it, submit nothing more
-
-    signal.signal(signal.SIGINT, on_interrupt)
-    start = time.monotonic()
+    state.open()  # before any client: an unwritable state file fails before any request
     try:
+        runtime = C.make_client(settings, pool_size=concurrency, min_attempts=THROTTLE_ATTEMPTS)
+        needs_s3 = waits or any(r.placement.target is not None for r in requests)
+        s3 = C.make_s3_client(settings, pool_size=concurrency) if needs_s3 else None
+        if settings.redactor is not None:
+            C.register_credentials(settings)
+        progress = Progress(streams.stderr)
+        batch = Batch(
+            op,
+            runtime,
+            s3,
+            state,
+            concurrency,
+            timeout,
+            streams.stdout,
+            progress,
+            interrupts,
+            format_record,
+        )
         tally = batch.run(requests, done)
     finally:
-        signal.signal(signal.SIGINT, previous)
         state.close()
     streams.stderr.write(format_summary(tally, time.monotonic() - start, waits, state.path))
     streams.stderr.flush()
-    if batch.stopping:
+    if interrupts.stopping:
         return ExitCode.INTERRUPTED
     return tally.worst

@@ -174,7 +174,7 @@ def wait_and_write(
             s3,
             target,
             timeout,
-            on_tick=lambda elapsed: progress.show(f"Waiting for {first} … {elapsed:.0f} s"),
+            on_tick=lambda elapsed: progress.show(f"Waiting for {first}: {elapsed:.0f} s"),
         )
     finally:
         progress.clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -132,17 +133,38 @@ def write_result(body: Any, destination: str | None, stdout: BinaryIO) -> None:
         for chunk in chunks:
             stdout.write(chunk)
         stdout.flush()
+    elif _is_special(destination):  # /dev/null, a fifo: written into, never replaced
+        with open(destination, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
     else:
         write_atomically(destination, chunks)
 
 
 def check_destination(path: str, option: str = "--download") -> None:
-    """Fail before any I/O when the file could not be written."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """Fail before any request is sent when the file could not be written: a folder, a
+    missing or read-only folder to put it in."""
     if os.path.isdir(path):
         raise ParamValidationError(f"{option} {path}: is a directory")
+    if path.endswith(os.sep):
+        raise ParamValidationError(f"{option} {path}: expected a file name, not a folder")
+    if _is_special(path):
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise ParamValidationError(f"{option} {path}: {directory} is not a directory")
     if not os.path.isdir(directory):
         raise ParamValidationError(f"{option} {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ParamValidationError(f"{option} {path}: directory {directory} is not writable")
+
+
+def _is_special(path: str) -> bool:
+    """An existing file that is not a regular one (a device, a fifo)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def write_atomically(path: str, chunks: Iterable[bytes]) -> None:
