@@ -104,6 +104,7 @@ class Outcome:
     body: bytes
     content_type: str
     reason: str | None = None  # the failure reason (notification, log, queue row)
+    started: float = field(default_factory=time.monotonic)  # for the log: when the work began
 
 
 def failure_document(code: str, message: str) -> bytes:
@@ -288,6 +289,13 @@ class WorkerPool:
             return self._expiry(request)
         started = time.monotonic()
         deadline = started + request.timeout_seconds
+        outcome = self._call(endpoint, request, deadline)
+        if outcome is not None:
+            outcome.started = started
+        return outcome
+
+    def _call(self, endpoint: Endpoint, request: Request, deadline: float) -> Outcome | None:
+        """Read the input and call the model; None when stopping re-queued the request."""
         try:
             payload = self._read_input(request)
         except StoreError as exc:
@@ -372,7 +380,7 @@ class WorkerPool:
                 request, outcome.status, failure_location=location, failure_reason=outcome.reason
             )
         self._finisher.submit((event, Finished(request.seq, outcome.final, outcome.reason)))
-        elapsed = (time.time() - request.received_at) * 1000
+        elapsed = (time.monotonic() - outcome.started) * 1000
         detail = f"{len(outcome.body)}B -> {location}"
         if not completed:
             detail += f": {outcome.reason}"
