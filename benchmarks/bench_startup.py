@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import venv
 from dataclasses import dataclass, field
@@ -130,26 +131,38 @@ class Stub:
 @dataclass
 class Timings:
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)  # the process's user + system time
     failures: set[int] = field(default_factory=set)
 
     def median_ms(self) -> float | None:
         return statistics.median(self.seconds) * 1000 if self.seconds else None
 
+    def cpu_ms(self) -> float | None:
+        return statistics.median(self.cpu_seconds) * 1000 if self.cpu_seconds else None
+
 
 def time_once(command: list[str], env: dict[str, str], timings: Timings) -> None:
+    """Wall time, and CPU time from the child's rusage (steadier on a busy machine)."""
     started = time.perf_counter()
-    result = subprocess.run(
+    process = subprocess.Popen(
         command,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        timeout=RUN_TIMEOUT,
-        check=False,
     )
+    guard = threading.Timer(RUN_TIMEOUT, process.kill)  # a hung run must not hang the bench
+    guard.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        guard.cancel()
+        process.returncode = 0  # reaped by wait4
     timings.seconds.append(time.perf_counter() - started)
-    if result.returncode != 0:
-        timings.failures.add(result.returncode)
+    timings.cpu_seconds.append(usage.ru_utime + usage.ru_stime)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        timings.failures.add(code)
 
 
 Tool = tuple[list[str], dict[str, str]]
@@ -192,10 +205,15 @@ def _cell(timings: Timings | None) -> str:
 
 
 def _ratio(ours: Timings | None, other: Timings | None) -> str:
+    """wall-time ratio (CPU-time ratio)"""
     if ours is None or other is None:
         return "n/a"
     mine, theirs = ours.median_ms(), other.median_ms()
-    return "n/a" if not mine or not theirs else f"{mine / theirs:.2f}"
+    if not mine or not theirs:
+        return "n/a"
+    mine_cpu, theirs_cpu = ours.cpu_ms(), other.cpu_ms()
+    cpu = f" ({mine_cpu / theirs_cpu:.2f})" if mine_cpu and theirs_cpu else ""
+    return f"{mine / theirs:.2f}{cpu}"
 
 
 def print_table(results: dict[str, dict[str, Timings]], runs: int, aws_label: str) -> None:
@@ -214,7 +232,7 @@ def print_table(results: dict[str, dict[str, Timings]], runs: int, aws_label: st
             )
         )
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    print(f"\nmedian wall time over {runs} runs each (after 1 warm-up):")
+    print(f"\nmedian wall time over {runs} runs each (after 1 warm-up); ratios: wall (CPU time)")
     for row in [header, tuple("-" * w for w in widths), *rows]:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())

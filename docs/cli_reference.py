@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,12 +28,14 @@ COMMANDS = [
 ]
 
 
-def live_help(args: list[str]) -> str:
+def live_help(args: list[str], home: str) -> str:
     env = {
         "PATH": os.environ.get("PATH", os.defpath),
         "PYTHONPATH": str(ROOT / "src"),
         "AWS_EC2_METADATA_DISABLED": "true",
         "COLUMNS": "100",
+        "HOME": home,  # a throw-away HOME: the CLI keeps a cache under it
+        "XDG_CACHE_HOME": os.path.join(home, ".cache"),
     }
     result = subprocess.run(
         [sys.executable, "-m", "sagemaker_async", *args],
@@ -51,9 +54,10 @@ def render() -> str:
         "Generated from the live help of each command by `docs/cli_reference.py` (`make docs`);\n"
         "`tests/test_docs.py` fails when this page and the help differ.\n"
     ]
-    for title, args in COMMANDS:
-        text = live_help(args).rstrip("\n")
-        parts.append(f"\n## `{title}`\n\n```text\n{text}\n```\n")
+    with tempfile.TemporaryDirectory(prefix="cli-reference-home-") as home:
+        for title, args in COMMANDS:
+            text = live_help(args, home).rstrip("\n")
+            parts.append(f"\n## `{title}`\n\n```text\n{text}\n```\n")
     return "".join(parts)
 
 

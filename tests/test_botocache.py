@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import marshal
+from pathlib import Path
 
 import botocore.loaders
 import botocore.session
+from botocore import xform_name
 
-from sagemaker_async.request import botocache
+from sagemaker_async.request import botocache, service_model
 
 
 def test_same_answers_as_botocore_cold_and_warm(tmp_path, monkeypatch):
@@ -56,3 +58,47 @@ def test_unwritable_cache_is_ignored(tmp_path, monkeypatch):
         "sagemaker-runtime", region_name="us-east-1", endpoint_url="http://127.0.0.1:9"
     )
     assert client.meta.service_model.service_name == "sagemaker-runtime"
+
+
+# -- botocore's xform_name answers, kept so that skeletons and help need no botocore ----------
+def _fresh_names(monkeypatch, cache: Path, data_path: Path | None = None) -> dict[str, str]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    if data_path is not None:
+        monkeypatch.setenv("AWS_DATA_PATH", str(data_path))
+    caches = (service_model._model_file, service_model._load_service_model)
+    caches += (service_model._cli_names,)
+    for cached in caches:
+        cached.cache_clear()
+    try:
+        return service_model._cli_names(service_model.SERVICE)
+    finally:
+        for cached in caches:
+            cached.cache_clear()
+
+
+def test_cli_names_are_botocores_and_read_back(tmp_path, monkeypatch):
+    names = _fresh_names(monkeypatch, tmp_path / "cache")
+    assert names["RequestTTLSeconds"] == xform_name("RequestTTLSeconds", "-")
+    assert names["InvokeEndpointAsync"] == "invoke-endpoint-async"
+    (written,) = (tmp_path / "cache" / "sagemaker-async").glob("cli-names-*.marshal")
+    stored = marshal.loads(written.read_bytes())
+    stored["names"]["InvokeEndpointAsync"] = "read-from-the-cache"
+    written.write_bytes(marshal.dumps(stored))
+    assert _fresh_names(monkeypatch, tmp_path / "cache")["InvokeEndpointAsync"] == (
+        "read-from-the-cache"
+    )
+
+
+def test_a_changed_model_file_is_named_again(tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    version = models / service_model.SERVICE / "2099-01-01"
+    version.mkdir(parents=True)
+    model = {"operations": {"InvokeEndpointAsync": {}}, "shapes": {}}
+    (version / "service-2.json").write_text(json.dumps(model))
+    first = _fresh_names(monkeypatch, tmp_path / "cache", models)
+    assert set(first) == {"InvokeEndpointAsync"}
+    model["operations"]["NewOperationX"] = {}
+    (version / "service-2.json").write_text(json.dumps(model) + " " * 10)  # new size
+    assert _fresh_names(monkeypatch, tmp_path / "cache", models)["NewOperationX"] == (
+        "new-operation-x"
+    )

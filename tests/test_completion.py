@@ -9,32 +9,41 @@ audit hook shows that no other address is ever looked up or connected to.
 from __future__ import annotations
 
 import http.server
-import json
 import os
-import select
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import pytest
 
-from helpers import REPO, SRC, run_cli, run_probe
+from completion_support import (
+    BASH,
+    BASH_SETUP,
+    INSTALL,
+    RECORD,
+    ZSH,
+    ZSH_SETUP,
+    bash_complete,
+    fish_offers,
+    in_terminal,
+    recorded,
+    require,
+    typed,
+    write_aws_config,
+    zsh_offers,
+)
+from helpers import REPO, SRC, closed_port, run_cli, run_probe
 from sagemaker_async.cli import completion as engine
 from sagemaker_async.cli.tree import build_tree
+from serving import Serve
 from test_startup import HEAVY, loaded_modules
 
 PROG = "sagemaker-async"
 SERVICE = "sagemaker-runtime"
 INVOKE = "invoke-endpoint-async"
 CHOICE_OPTIONS = ("--output", "--color", "--cli-binary-format", "--cli-error-format")
-TERMINAL_TIMEOUT = 60.0  # a guard against a shell waiting forever, not a measurement
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -97,87 +106,16 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def write_aws_config(folder: Path) -> tuple[Path, Path]:
-    config = folder / "aws-config"
-    credentials = folder / "aws-credentials"
-    config.write_text(
-        "[default]\nregion = us-east-1\n\n[profile dev]\nregion = eu-west-1\n\n"
-        "[profile staging]\noutput = json\n\n[sso-session corp]\nsso_region = us-east-1\n"
-    )
-    credentials.write_text(
-        "[ci]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = fake-secret-key\n"
-    )
-    return config, credentials
-
-
-def require(shell: str) -> str:
-    """The shell's path; missing, the test fails in CI (CI=true) and is skipped elsewhere."""
-    path = shutil.which(shell)
-    if path is None:
-        message = f"{shell} is not installed (.ci/install-shells installs zsh and fish)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 # -- a running serve -------------------------------------------------------------------------
-class Serve:
-    """``sagemaker-async serve --port 0`` with endpoints alpha and beta, as a real process."""
-
-    def __init__(self, tmp: Path):
-        env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(tmp),
-            "PYTHONPATH": str(SRC),
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_CONFIG_FILE": str(tmp / "none-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "none-credentials"),
-        }
-        self.log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sagemaker_async", "serve", "--port", "0"]
-            + ["--data-dir", str(tmp / "data"), "--endpoint", "alpha", "--endpoint", "beta"]
-            + ["--access-key-id", "AKIDEXAMPLE", "--secret-access-key", "fake-secret-key"],
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            cwd=tmp,
-        )
-        line: list[bytes] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()))
-        reader.daemon = True
-        reader.start()
-        reader.join(30)
-        if not line or not line[0].startswith(b"http://127.0.0.1:"):
-            self.stop()
-            raise RuntimeError(f"serve did not start: {(tmp / 'serve.log').read_text()}")
-        self.url = line[0].decode().strip()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-
-
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory) -> Iterator[Serve]:
-    server = Serve(tmp_path_factory.mktemp("completion-serve"))
-    yield server
-    server.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """The shared test serve (tests/serving.py) with endpoints alpha and beta."""
+    folder = tmp_path_factory.mktemp("completion-serve")
+    key, secret = "AKIDEXAMPLE", "fake-secret-key"
+    args = ["--endpoint", "alpha", "--endpoint", "beta"]
+    args += ["--access-key-id", key, "--secret-access-key", secret]
+    with Serve(folder / "data", args, key=key, secret=secret) as server:
+        yield server
 
 
 # == the engine ==============================================================================
@@ -681,13 +619,6 @@ def test_endpoint_names_through_the_cli(aws_home, serve):
 
 
 # == the real shells =========================================================================
-INSTALL = {
-    "bash": 'eval "$(sagemaker-async completion bash)"',
-    "zsh": 'eval "$(sagemaker-async completion zsh)"',
-    "fish": "mkdir -p ~/.config/fish/completions && "
-    "sagemaker-async completion fish > ~/.config/fish/completions/sagemaker-async.fish",
-}
-RECORD = '#!/bin/sh\nfor a in "$@"; do printf "[%s]" "$a"; done >> "$RECORD"\necho >> "$RECORD"\n'
 
 
 @pytest.fixture
@@ -722,112 +653,7 @@ def shell_env(tmp_path: Path, files: Path) -> dict[str, str]:
     }
 
 
-# Runs a command with the terminal on stdin as its controlling terminal (job control works
-# as for a user), without preexec_fn: the child opens its terminal after setsid().
-WITH_TERMINAL = (
-    "import os, sys; os.close(os.open(os.ttyname(0), os.O_RDWR)); "
-    "os.execvp(sys.argv[1], sys.argv[1:])"
-)
-READY = "READY$((6 * 7))"  # the terminal shows READY42 only once the shell has run it
-
-
-def in_terminal(argv: list[str], setup: str, keys: str, env: dict[str, str], cwd: Path) -> str:
-    """Run an interactive shell on a pseudo-terminal: run ``setup``, then type ``keys`` and
-    wait for it to exit. Returns what the terminal showed (for failure messages)."""
-    master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WITH_TERMINAL, *argv],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        cwd=cwd,
-        start_new_session=True,
-    )
-    os.close(slave)
-    shown = bytearray()
-    pending = (setup + f"echo {READY}\r").encode()
-    later = keys.encode()
-    deadline = time.monotonic() + TERMINAL_TIMEOUT
-    try:
-        while time.monotonic() < deadline:
-            if later and b"READY42" in shown:  # typed only once the setup has run
-                pending, later = pending + later, b""
-            readable, writable, _ = select.select([master], [master] if pending else [], [], 0.2)
-            if writable:
-                pending = pending[os.write(master, pending[:64]) :]
-            if readable:
-                try:
-                    data = os.read(master, 4096)
-                except OSError:  # EIO: the shell has exited and closed the terminal
-                    data = b""
-                if not data:
-                    break
-                shown += data
-        else:
-            raise AssertionError(f"{argv[0]} did not exit; it showed:\n{shown.decode()}")
-        proc.wait(timeout=30)
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return shown.decode(errors="replace")
-
-
-def typed(*lines: str) -> str:
-    """Key strokes: each line completed with Tab where it says <TAB>, then recorded (Ctrl-A
-    goes to the start of the line to put `record` in front) and run."""
-    return "".join(line.replace("<TAB>", "\t") + "\x01record \r" for line in lines)
-
-
-def recorded(env: dict[str, str]) -> list[list[str]]:
-    path = Path(env["RECORD"])
-    lines = path.read_text().splitlines() if path.exists() else []
-    return [line[1:-1].split("][") for line in lines]
-
-
-BASH = ["bash", "--norc", "--noprofile", "-i"]
-ZSH = ["zsh", "-f", "-i"]
-ZSH_SETUP = "autoload -Uz compinit && compinit -u -D\r" + INSTALL["zsh"] + "\r"
-BASH_SETUP = INSTALL["bash"] + "\r"
-
-
 # -- bash ----------------------------------------------------------------------------------
-BASH_DRIVER = """
-source <(sagemaker-async completion bash)
-complete -p sagemaker-async >&2
-COMP_WORDS=("$@")
-COMP_CWORD=$(( $# - 1 ))
-COMP_LINE=$LINE
-COMP_POINT=${#COMP_LINE}
-_sagemaker_async_complete
-printf '%s\\n' "${COMPREPLY[@]}"
-"""
-
-
-def bash_split(line: str) -> list[str]:
-    """COMP_WORDS for an unquoted line, as bash splits it: at blanks, and around runs of '='
-    and ':' (the interactive tests below check the real split through readline)."""
-    import re
-
-    words = [w for word in line.split() for w in re.split(r"([=:]+)", word) if w]
-    return [*words, ""] if line.endswith(" ") else words
-
-
-def bash_complete(env: dict[str, str], cwd: Path, line: str) -> tuple[list[str], str]:
-    """COMPREPLY for ``line`` (Tab at its end), driving the function as bash would."""
-    require("bash")
-    result = subprocess.run(
-        ["bash", "-c", BASH_DRIVER, "bash", *bash_split(line)],
-        env={**env, "LINE": line},
-        cwd=cwd,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.decode().splitlines(), result.stderr.decode()
 
 
 def test_bash_registers_the_function(shell_env, files):
@@ -902,27 +728,6 @@ def test_bash_readline_inserts_the_completions(shell_env, files, serve):
 
 
 # -- zsh -----------------------------------------------------------------------------------
-# compadd wrapped as a function: the matches zsh accepts (after its own matching) are
-# logged, then added as usual. Calls that only filter an array (-O, -A, -D) add nothing.
-ZSH_CAPTURE = (
-    "compadd() { "
-    'if [[ -n ${@[(r)-[OAD]]} ]]; then builtin compadd "$@"; return; fi; '
-    'local -a found; builtin compadd -O found "$@"; '
-    'if (( $#found )); then print -rl -- "${found[@]}" >> "$COMPLOG"; fi; '
-    'builtin compadd "$@"; }\r'
-)
-
-
-def zsh_offers(env: dict[str, str], cwd: Path, line: str) -> list[str]:
-    """What zsh's completion system offers for ``line`` (Tab at its end), in its line editor."""
-    require("zsh")
-    keys = line + "\t\x07exit\r"  # Tab, then Ctrl-G (send-break) drops the line
-    shown = in_terminal(ZSH, ZSH_SETUP + ZSH_CAPTURE, keys, env, cwd)
-    log = Path(env["COMPLOG"])
-    assert log.exists(), shown
-    offered = log.read_text().splitlines()
-    log.unlink()
-    return offered
 
 
 @pytest.mark.parametrize(
@@ -984,20 +789,6 @@ def test_zsh_from_a_file_in_fpath(shell_env, files):
 
 
 # -- fish ----------------------------------------------------------------------------------
-def fish_offers(env: dict[str, str], cwd: Path, line: str) -> list[tuple[str, str]]:
-    """``complete -C`` for ``line``, with the script installed as the docs say."""
-    require("fish")
-    script = f"{INSTALL['fish']}\ncomplete -C {json.dumps(line)}\n"
-    result = subprocess.run(
-        ["fish", "-c", script],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return [tuple((line + "\t").split("\t")[:2]) for line in result.stdout.decode().splitlines()]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from helpers import SRC, run_cli
+from helpers import SRC, run_cli, start_cli
 
 INVOKE = ["sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "my-endpoint"]
 LOCATION = ["--input-location", "s3://in-bucket/input.json", "--inference-id", "inf-0001"]
@@ -547,8 +547,31 @@ def test_a_global_option_serve_cannot_use_is_refused(aws_home, tmp_path):
     assert result.returncode == 252
     assert result.stderr.decode() == (
         "sagemaker-async serve: error: the global option --output does not apply to serve "
-        "(it takes --debug, --profile before its name)\n"
+        "(only --debug and --profile may come before it)\n"
     )
+
+
+def test_serve_signs_with_the_global_profiles_keys(aws_home, tmp_path):
+    """``sagemaker-async --profile dev serve``: serve checks signatures with dev's keys."""
+    with open(aws_home["AWS_SHARED_CREDENTIALS_FILE"], "a") as credentials:
+        credentials.write("[dev]\naws_access_key_id = AKIDDEVPROFILE\naws_secret_access_key = s\n")
+    log = tmp_path / "serve.log"
+    with log.open("wb") as stderr:
+        process = start_cli(
+            ["--profile", "dev", "serve", "--port", "0", "--data-dir", str(tmp_path / "d")],
+            aws_home,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        assert ready, log.read_text()
+        assert process.stdout.readline().startswith(b"http://127.0.0.1:"), log.read_text()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        process.stdout.close()
+    assert "key AKIDDEVPROFILE" in log.read_text()
 
 
 def test_serve_takes_its_credentials_from_the_global_profile(aws_home, tmp_path):
@@ -567,6 +590,7 @@ def test_serve_takes_its_credentials_from_the_global_profile(aws_home, tmp_path)
     ("args", "suggestion"),
     [
         (["s3", "ls"], "  * s3\n"),
+        (["configure"], "argument command: Found invalid choice 'configure'\n"),
         (["sagemaker-runtime", "invoke-endpoint"], "  * invoke-endpoint\n"),
     ],
 )
@@ -582,3 +606,33 @@ def test_aws_commands_we_do_not_implement_say_so(aws_home, args, suggestion):
 def test_a_typo_gets_aws_text_only(aws_home):
     stderr = run_cli(["sagemaker-runtim"], aws_home).stderr.decode()
     assert "* sagemaker-runtime" in stderr and "implements only" not in stderr
+
+
+# -- one declaration of the global options, and imports that run one way ---------------------
+def test_settings_carry_exactly_the_declared_global_options():
+    from sagemaker_async.request.options import global_options
+    from sagemaker_async.request.settings import GLOBAL_DEFAULTS, Settings
+
+    declared = [spec.dest for spec in global_options()]
+    assert list(GLOBAL_DEFAULTS) == declared
+    typed = [name for name in Settings.__annotations__ if not name.startswith("_")]
+    assert typed == declared  # the annotations are only the typed view of the declarations
+
+
+def test_request_render_and_workflow_never_import_the_cli():
+    import ast
+
+    package = SRC / "sagemaker_async"
+    offenders = []
+    for folder in ("request", "render", "workflow"):
+        for path in (package / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [
+                    f"{path.name}: {n}" for n in names if n.startswith("sagemaker_async.cli")
+                ]
+    assert offenders == []

@@ -433,3 +433,36 @@ def test_structured_usage_errors_lay_out_as_aws_does(stub, aws_home, error_forma
 def test_empty_endpoint_name_is_sent_as_aws_sends_it(stub, aws_home):
     assert call(stub, aws_home, "--endpoint-name", "").returncode == 0
     assert sent(stub)["path"] == "/endpoints//async-invocations"
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ["--", "sagemaker-runtime", "invoke-endpoint-async"],
+        ["sagemaker-runtime", "--", "invoke-endpoint-async"],
+        ["sagemaker-runtime", "invoke-endpoint-async", "--"],
+    ],
+)
+def test_dashdash_before_the_options_hides_the_globals(stub, aws_home, where):
+    """As AWS CLI 2.36.7: after "--" the global pass sees no options; the operation's are
+    still read, and a global option there is unknown."""
+    result = run_cli([*where, "--endpoint-name", "e", "--endpoint-url", stub.url], aws_home)
+    assert_refused(
+        result,
+        stub,
+        252,
+        "\n" + USAGE + "\n" + PREFIX + f"Unknown options: --endpoint-url, {stub.url}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["--", "sagemaker-runtime", "invoke-endpoint-async"],
+        ["sagemaker-runtime", "--", "invoke-endpoint-async"],
+    ],
+)
+def test_dashdash_next_to_a_command_name_is_dropped(stub, aws_home, line):
+    result = run_cli(["--endpoint-url", stub.url, *line, "--endpoint-name", "e"], aws_home)
+    assert result.returncode == 0, result.stderr
+    assert len(stub.requests) == 1

@@ -1,3 +1,3 @@
-from sagemaker_async.cli.tree import main
+from sagemaker_async.cli.main import main
 
 main()

@@ -6,13 +6,14 @@ Exception tree::
     ├── ParamValidationError      252  bad input found before anything is sent
     │   ├── UsageError            252  argument-parsing error: message + usage block
     │   ├── UnknownOptionsError   252  "Unknown options: …" (usage block first, never structured)
-    │   └── CommandUsageError     252  a usage error of our own commands (serve, completion):
-    │                                  "<command>: error: <click's message>", one line
+    │   └── CommandUsageError     252  a usage error of our own commands (serve, completion)
     ├── ConfigurationError        253  (category Configuration)
     │   ├── NoRegionError         253  (category NoRegion)
     │   ├── NoCredentialsError    253  (category NoCredentials)
     │   └── PagerError            253  (category Pager)
     ├── ServiceError              254  an HTTP error answer from the service (after retries)
+    ├── CommandError          (its own) an error of our own commands (serve, completion):
+    │                                  "<command>: error: <message>", one line, as click words it
     ├── InferenceFailedError        3  a waited-for inference wrote its failure object
     ├── WaitTimeoutError            4  neither the output nor the failure object appeared in time
     └── GeneralError              255  anything else (connection refused, bad int, …)
@@ -96,15 +97,23 @@ class UnknownOptionsError(ParamValidationError):
         super().__init__("Unknown options: " + ", ".join(remaining))
 
 
-class CommandUsageError(ParamValidationError):
-    """Our own commands (serve, completion) are plain click commands: their usage errors are
-    one line naming the command, as click words them."""
+class CommandError(CliError):
+    """An error of one of our own commands (serve, completion): plain click commands, whose
+    errors are one line naming the command, with the exit code the command chose."""
 
     structured = False
 
-    def __init__(self, command_path: str, message: str):
+    def __init__(self, command_path: str, message: str, exit_code: int = ExitCode.GENERAL):
         super().__init__(message)
         self.command_path = command_path
+        self.exit_code = ExitCode(exit_code)
+
+
+class CommandUsageError(CommandError, ParamValidationError):
+    """A usage error of our own commands, as click words it."""
+
+    def __init__(self, command_path: str, message: str):
+        super().__init__(command_path, message, ExitCode.PARAM_VALIDATION)
 
 
 class ConfigurationError(CliError):
@@ -191,7 +200,7 @@ def format_error(err: CliError, error_format: str = "enhanced") -> str:
     """The exact stderr text for an error, in the given --cli-error-format."""
     if isinstance(err, UnknownOptionsError):
         return f"\nusage: {USAGE}\n" + _error_line(err.message)
-    if isinstance(err, CommandUsageError):
+    if isinstance(err, CommandError):
         return f"{err.command_path}: error: {err.message}\n"
     if error_format in ("json", "yaml", "text", "table") and err.structured:
         return _format_structured(err.error_dict(), error_format)

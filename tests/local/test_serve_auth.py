@@ -226,3 +226,16 @@ def test_sigv2_presigned_url_with_a_session_token_and_tampering(start_serve):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(url.replace("Expires=", "Expires=1"), timeout=10)
     assert info.value.code == 403 and b"SignatureDoesNotMatch" in info.value.read()
+
+
+def test_sigv2_authorization_header_is_refused_as_s3_does(shared_serve):
+    import http.client as client
+
+    parts = urlsplit(shared_serve.url)
+    conn = client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", "/", headers={"Authorization": f"AWS {ACCESS_KEY}:c2lnbmF0dXJl"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 400 and b"<Code>InvalidRequest</Code>" in body
+    assert b"Please use AWS4-HMAC-SHA256." in body

@@ -162,5 +162,9 @@ def test_unknown_s3_subresource_is_not_implemented(shared_serve):
     s3 = shared_serve.client("s3")
     s3.create_bucket(Bucket="subresources")
     with pytest.raises(ClientError) as info:
-        s3.get_bucket_versioning(Bucket="subresources")
+        s3.put_bucket_versioning(
+            Bucket="subresources", VersioningConfiguration={"Status": "Enabled"}
+        )
     assert info.value.response["Error"]["Code"] == "NotImplemented"
+    # reads of what serve never sets answer the truth: never enabled
+    assert "Status" not in s3.get_bucket_versioning(Bucket="subresources")

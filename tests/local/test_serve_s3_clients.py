@@ -137,6 +137,7 @@ def test_managed_upload_then_part_number_and_managed_downloads(s3):
     s3.upload_fileobj(io.BytesIO(data), BUCKET, "mp/object.bin", Config=config)
     head = s3.head_object(Bucket=BUCKET, Key="mp/object.bin")
     assert head["ETag"].endswith('-3"') and head["ContentLength"] == len(data)
+    assert "PartsCount" not in head  # as S3: only with a part number
     part = s3.get_object(Bucket=BUCKET, Key="mp/object.bin", PartNumber=2)
     assert part["ResponseMetadata"]["HTTPStatusCode"] == 206
     assert part["PartsCount"] == 3
@@ -148,7 +149,7 @@ def test_managed_upload_then_part_number_and_managed_downloads(s3):
     assert (status, code) == (416, "InvalidPartNumber")
     s3.put_object(Bucket=BUCKET, Key="mp/single", Body=b"one part")
     whole = s3.get_object(Bucket=BUCKET, Key="mp/single", PartNumber=1)
-    assert whole["Body"].read() == b"one part"
+    assert whole["Body"].read() == b"one part" and "PartsCount" not in whole
     out = io.BytesIO()
     s3.download_fileobj(BUCKET, "mp/object.bin", out, Config=config)
     assert out.getvalue() == data
@@ -204,6 +205,56 @@ def test_full_object_multipart_checksum(s3):
     head = s3.head_object(Bucket=BUCKET, Key="sums/full", ChecksumMode="ENABLED")
     whole = base64.b64encode(zlib.crc32(b"".join(parts)).to_bytes(4, "big")).decode()
     assert (head["ChecksumCRC32"], head["ChecksumType"]) == (whole, "FULL_OBJECT")
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_complete_with_the_object_checksum(s3, right):
+    """The client states the whole object's CRC32 on completion: checked, not taken as the
+    checksum of the XML body."""
+    parts = [pattern(5 * MIB, 6), b"end"]
+    key = f"sums/declared-{right}"
+    upload_id = s3.create_multipart_upload(
+        Bucket=BUCKET, Key=key, ChecksumAlgorithm="CRC32", ChecksumType="FULL_OBJECT"
+    )["UploadId"]
+    uploaded = [
+        {
+            "PartNumber": n,
+            "ETag": s3.upload_part(
+                Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=n, Body=body
+            )["ETag"],
+        }
+        for n, body in enumerate(parts, 1)
+    ]
+    crc = zlib.crc32(b"".join(parts)) ^ (0 if right else 1)
+    kwargs = {
+        "Bucket": BUCKET,
+        "Key": key,
+        "UploadId": upload_id,
+        "MultipartUpload": {"Parts": uploaded},
+        "ChecksumCRC32": base64.b64encode(crc.to_bytes(4, "big")).decode(),
+        "ChecksumType": "FULL_OBJECT",
+    }
+    if right:
+        assert s3.complete_multipart_upload(**kwargs)["ChecksumType"] == "FULL_OBJECT"
+    else:
+        status, code, _ = error_of(s3.complete_multipart_upload, **kwargs)
+        assert (status, code) == (400, "BadDigest")
+        assert error_of(s3.head_object, Bucket=BUCKET, Key=key)[0] == 404
+
+
+def test_md5_checksum_and_the_xxhash_ones_serve_lacks(s3):
+    body = b"checksummed"
+    md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+    answer = s3.put_object(Bucket=BUCKET, Key="sums/md5", Body=body, ChecksumMD5=md5)
+    assert answer["ChecksumMD5"] == md5
+    status, code, _ = error_of(
+        s3.put_object, Bucket=BUCKET, Key="sums/md5", Body=b"other", ChecksumMD5=md5
+    )
+    assert (status, code) == (400, "BadDigest")
+    status, code, _ = error_of(
+        s3.put_object, Bucket=BUCKET, Key="sums/xx", Body=body, ChecksumXXHASH64="AAAAAAAAAAA="
+    )
+    assert (status, code) == (501, "NotImplemented")
 
 
 def test_list_parts_and_list_multipart_uploads(s3):
@@ -359,14 +410,29 @@ def test_fetch_owner(s3):
         ("put_object", {"Key": "nope", "Body": b"x", "ServerSideEncryption": "aws:kms"}),
         ("get_object", {"Key": "owner/k", "VersionId": "v1"}),
         ("put_bucket_versioning", {"VersioningConfiguration": {"Status": "Enabled"}}),
-        ("get_object_tagging", {"Key": "owner/k"}),
-        ("get_object_acl", {"Key": "owner/k"}),
+        ("put_object_tagging", {"Key": "owner/k", "Tagging": {"TagSet": []}}),
+        ("put_object_acl", {"Key": "owner/k", "ACL": "public-read"}),
+        ("put_bucket_tagging", {"Tagging": {"TagSet": [{"Key": "a", "Value": "b"}]}}),
     ],
 )
 def test_unsupported_features_answer_501_and_store_nothing(s3, operation, kwargs):
     status, code, _ = error_of(getattr(s3, operation), Bucket=BUCKET, **kwargs)
     assert (status, code) == (501, "NotImplemented")
     assert s3.list_objects_v2(Bucket=BUCKET, Prefix="nope").get("KeyCount") == 0
+
+
+def test_reads_of_what_serve_never_sets_answer_the_truth(s3):
+    s3.put_object(Bucket=BUCKET, Key="truth", Body=b"x")
+    assert s3.get_object_tagging(Bucket=BUCKET, Key="truth")["TagSet"] == []
+    s3.delete_object_tagging(Bucket=BUCKET, Key="truth")
+    acl = s3.get_object_acl(Bucket=BUCKET, Key="truth")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Owner"]["ID"] == acl["Grants"][0]["Grantee"]["ID"]
+    assert "Status" not in s3.get_bucket_versioning(Bucket=BUCKET)
+    status, code, _ = error_of(s3.get_bucket_tagging, Bucket=BUCKET)
+    assert (status, code) == (404, "NoSuchTagSet")
+    status, code, _ = error_of(s3.get_object_tagging, Bucket=BUCKET, Key="absent")
+    assert (status, code) == (404, "NoSuchKey")
 
 
 def test_what_serve_does_anyway_is_accepted(s3):
@@ -379,3 +445,64 @@ def test_what_serve_does_anyway_is_accepted(s3):
         ServerSideEncryption="AES256",
     )
     assert s3.get_object(Bucket=BUCKET, Key="accepted")["Body"].read() == b"x"
+
+
+def test_conditional_delete(s3):
+    etag = s3.put_object(Bucket=BUCKET, Key="cond/delete", Body=b"x")["ETag"]
+    status, code, _ = error_of(s3.delete_object, Bucket=BUCKET, Key="cond/delete", IfMatch='"0"')
+    assert (status, code) == (412, "PreconditionFailed")
+    s3.delete_object(Bucket=BUCKET, Key="cond/delete", IfMatch=etag)
+    status, code, _ = error_of(s3.head_object, Bucket=BUCKET, Key="cond/delete")
+    assert status == 404
+
+
+def test_create_bucket_location_constraint(s3):
+    status, code, _ = error_of(
+        s3.create_bucket,
+        Bucket="elsewhere",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    assert (status, code) == (400, "IllegalLocationConstraintException")
+    assert "elsewhere" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_delete_objects_with_versions_and_etags(s3):
+    etag = s3.put_object(Bucket=BUCKET, Key="multi/a", Body=b"a")["ETag"]
+    s3.put_object(Bucket=BUCKET, Key="multi/b", Body=b"b")
+    s3.put_object(Bucket=BUCKET, Key="multi/c", Body=b"c")
+    answer = s3.delete_objects(
+        Bucket=BUCKET,
+        Delete={
+            "Objects": [
+                {"Key": "multi/a", "ETag": etag},
+                {"Key": "multi/b", "VersionId": "3HL4kqtJlcpXroDTDmJ"},
+                {"Key": "multi/c", "ETag": '"0"'},
+            ]
+        },
+    )
+    assert [d["Key"] for d in answer["Deleted"]] == ["multi/a"]
+    assert {(e["Key"], e["Code"]) for e in answer["Errors"]} == {
+        ("multi/b", "NoSuchVersion"),
+        ("multi/c", "PreconditionFailed"),
+    }
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="multi/")["Contents"]
+    assert [o["Key"] for o in listed] == ["multi/b", "multi/c"]
+
+
+def test_sigv2_presigned_url_in_virtual_host_style(shared_serve, s3):
+    """The bucket comes from the host name: it still belongs in the string to sign."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    s3.put_object(Bucket=BUCKET, Key="vhost/file.txt", Body=b"virtual")
+    port = urlsplit(shared_serve.url).port
+    vhost = boto3_client(f"http://localhost:{port}", s3={"addressing_style": "virtual"})
+    url = vhost.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "vhost/file.txt"}
+    )
+    assert url.startswith(f"http://{BUCKET}.localhost:{port}/vhost/file.txt?")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", url)  # absolute form, as to a proxy: *.localhost need not resolve
+    response = conn.getresponse()
+    assert (response.status, response.read()) == (200, b"virtual")
+    conn.close()

@@ -124,18 +124,13 @@ def _given(ctx: click.Context) -> list[click.Parameter]:
     ]
 
 
-def _parsed(ctx: click.Context) -> core.Parsed | None:
-    found = ctx.meta.get(core._PARSED_KEY + (ctx.command.name or ""))
-    return found if isinstance(found, core.Parsed) and ctx.command.name else None
-
-
 def _pending(
     chain: list[click.Context], words: list[str]
 ) -> tuple[click.Option | None, click.Context]:
     """An option whose value the cursor is at, and the context it belongs to."""
     for ctx in chain:
         if isinstance(ctx.command, (core.AwsGroup, core.AwsCommand)):
-            parsed = _parsed(ctx)
+            parsed = core.parsed_of(ctx)
             if parsed is not None and parsed.pending is not None:
                 return parsed.pending, ctx
             continue
@@ -350,9 +345,9 @@ def region_candidates() -> list[Candidate]:
     """Regions where SageMaker Runtime has an endpoint, from botocore's endpoint data."""
     import json
 
-    import botocore
+    from sagemaker_async.request.service_model import botocore_data_dir
 
-    with open(os.path.join(botocore.BOTOCORE_ROOT, "data", "endpoints.json"), "rb") as f:
+    with open(os.path.join(botocore_data_dir(), "endpoints.json"), "rb") as f:
         data = json.load(f)
     out = []
     for partition in data.get("partitions", []):

@@ -5,11 +5,15 @@ and the command name (anywhere on the line), then the operation name, then the o
 options; whatever the last pass does not recognise is an "Unknown options" error. Users rely
 on the details: unique prefixes (``--endpoint-n``), ``--opt=value``, last one wins, a value
 that looks like an option is not taken as a value, values with a space or negative numbers
-are. Here each pass is the ``parse_args`` of one level of the click tree:
+are, and ``--`` ends a pass's options (argparse's positionals swallow the markers next to
+them). Here each pass is the ``parse_args`` of one level of the click tree:
 
 * :class:`AwsGroup` (the root and ``sagemaker-runtime``): its own options wherever they are,
   then one positional, the command; ``resolve_command`` answers an unknown one the AWS way.
-* :class:`AwsCommand` (an operation, ``wait``, ``batch``): its options; nothing else.
+  At the root, our own plain click commands (``serve``, ``completion``) take the rest of the
+  line, global options only before their name.
+* :class:`AwsCommand` (an operation, ``wait``, ``batch``): its options, and (as the AWS CLI's
+  operation parsers) an optional ``help`` positional; anything else is "Unknown options".
 * :class:`AwsOption`: a ``click.Option`` that knows how the AWS CLI matches it (a flag, a
   value, an optional value, or ``--x``/``--no-x``) and completes its values.
 
@@ -43,7 +47,11 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 HELP_TOKENS = ("--help", "-h")
+# Help pages of the AWS-style levels are laid out for 79 columns (helptext.WIDTH); a fixed
+# width also spares click's formatter from asking the terminal.
+AWS_HELP_WIDTH = 79
 HELP_WANTED = "sagemaker_async.help"  # ctx.meta key: --help/-h was somewhere on the line
+_PARSED_KEY = "sagemaker_async.parsed:"  # ctx.meta key + command name: its Parsed
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 
 
@@ -227,13 +235,19 @@ def parse_known(
             if taken:
                 parsed.positional = taken[0] if len(taken) == 1 else " ".join(taken)
             continue
-        if kind == "A" and want_positional:
-            want_positional = False
-            if check_positional is not None and not resilient:
-                check_positional(args[i])
-            parsed.positional = args[i]
-        else:
-            parsed.extras.append(args[i])
+        if want_positional:
+            # argparse's positional: one word with the "--" markers around it, which go
+            # (markers alone, with no word, are left over)
+            taken, end = _optional_run(args, kinds, i)
+            words = [w for w, k in zip(taken, kinds[i:end], strict=True) if k == "A"]
+            if words:
+                want_positional = False
+                if check_positional is not None and not resilient:
+                    check_positional(words[0])
+                parsed.positional = words[0]
+                i = end
+                continue
+        parsed.extras.append(args[i])
         i += 1
 
     if not resilient:
@@ -251,7 +265,7 @@ def parse_known(
 
 
 def _optional_run(args: Sequence[str], kinds: list[str], i: int) -> tuple[list[str], int]:
-    """The words ``-*A?-*`` (by kind) from ``i``: what a nargs="?" positional consumes."""
+    """The words ``-*A?-*`` (by kind) from ``i``: what an argparse positional consumes."""
     start = i
     while i < len(kinds) and kinds[i] == "-":
         i += 1
@@ -356,9 +370,18 @@ def store(ctx: click.Context, params: Sequence[click.Parameter], parsed: Parsed)
             ctx.params[name] = parsed.values[name]
             ctx.set_parameter_source(name, ParameterSource.COMMANDLINE)
         else:
-            default = param.get_default(ctx) if isinstance(param, click.Option) else None
-            ctx.params[name] = None if default is None else default
+            ctx.params[name] = param.spec.default_value() if isinstance(param, AwsOption) else None
             ctx.set_parameter_source(name, ParameterSource.DEFAULT)
+
+
+def _remember(ctx: click.Context, parsed: Parsed) -> None:
+    ctx.meta[_PARSED_KEY + (ctx.command.name or "")] = parsed
+
+
+def parsed_of(ctx: click.Context) -> Parsed | None:
+    """What this context's ``parse_args`` found (completion reads ``pending`` from it)."""
+    found = ctx.meta.get(_PARSED_KEY + (ctx.command.name or ""))
+    return found if isinstance(found, Parsed) else None
 
 
 def help_wanted(ctx: click.Context) -> bool:
@@ -367,7 +390,8 @@ def help_wanted(ctx: click.Context) -> bool:
 
 def write_help(ctx: click.Context) -> int:
     """The command's help page on stdout (as the AWS CLI, without a pager)."""
-    formatter = ctx.make_formatter()
+    aws_style = isinstance(ctx.command, (AwsGroup, AwsCommand))
+    formatter = click.HelpFormatter(width=AWS_HELP_WIDTH) if aws_style else ctx.make_formatter()
     ctx.command.format_help(ctx, formatter)
     run = ctx.find_root().obj
     streams = run.streams if isinstance(run, RunContext) else Streams()
@@ -420,7 +444,7 @@ class AwsCommand(click.Command):
         if parsed.extras and not resilient:
             raise UnknownOptionsError(parsed.extras)
         store(ctx, self.params, parsed)
-        ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+        _remember(ctx, parsed)
         ctx.args = parsed.extras
         return parsed.extras
 
@@ -443,9 +467,6 @@ class AwsCommand(click.Command):
         from sagemaker_async.cli.completion import option_names
 
         return option_names(ctx, [*self.aws_options(), *global_options_of(ctx)], incomplete)
-
-
-_PARSED_KEY = "sagemaker_async.parsed:"
 
 
 def _skeleton_relaxes(args: Sequence[str]) -> bool:
@@ -483,7 +504,12 @@ class AwsGroup(click.Group):
         own_commands: dict[str, frozenset[str]] | None = None,
         positional: str = "command",  # its name in messages ("argument command: …")
     ):
-        super().__init__(name, help=help, params=params or [], add_help_option=False)
+        super().__init__(
+            name,
+            help=help,
+            params=params or [],
+            add_help_option=False,
+        )
         self.callback = callback
         self._names = list(names)
         self._load = load
@@ -543,7 +569,7 @@ class AwsGroup(click.Group):
         if own is not None:  # a command of ours: global options only before its name
             parsed = parse_known(args[:own], self.aws_options(), resilient=resilient)
             store(ctx, self.params, parsed)
-            ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+            _remember(ctx, parsed)
             ctx.args = list(args[own:])
             return ctx.args
         wants_help = help_wanted(ctx)
@@ -559,7 +585,7 @@ class AwsGroup(click.Group):
             resilient=resilient,
         )
         store(ctx, self.params, parsed)
-        ctx.meta[_PARSED_KEY + (self.name or "")] = parsed
+        _remember(ctx, parsed)
         command = parsed.positional
         ctx.args = [] if command is None else [command, *parsed.extras]
         return ctx.args
@@ -608,11 +634,15 @@ class AwsGroup(click.Group):
         for option in self.aws_options():
             given = ctx.get_parameter_source(option.name or "") is ParameterSource.COMMANDLINE
             if given and option.name not in accepted:
-                takes = ", ".join("--" + n.replace("_", "-") for n in sorted(accepted))
+                takes = " and ".join("--" + n.replace("_", "-") for n in sorted(accepted))
                 raise CommandUsageError(
                     f"{ctx.command_path} {name}",
                     f"the global option {option.spec.name} does not apply to {name} "
-                    + (f"(it takes {takes} before its name)" if takes else "(it takes none)"),
+                    + (
+                        f"(only {takes} may come before it)"
+                        if takes
+                        else "(no global option may come before it)"
+                    ),
                 )
         settings = {"help_option_names": list(HELP_TOKENS)}
         if args == ["help"]:

@@ -58,15 +58,15 @@ def _global_options(ctx: click.Context) -> list[click.Option]:
 
 def summary(command: click.Command) -> str:
     """A command's one-line description, for command lists."""
-    if isinstance(command, AwsCommand):
-        return _summary(command.help or "")
+    if isinstance(command, AwsCommand) and not command.short_help:
+        return _summary(command.help or "")  # an AWS operation: from the model
     text = command.short_help or (command.help or "").split("\n\n")[0]
     return " ".join(text.split())
 
 
 def _command_lines(group: AwsGroup, ctx: click.Context) -> list[str]:
     rows = [(name, summary(command)) for name, command in group.visible_commands(ctx)]
-    rows.append(("help", "Show help (also: -h, --help, and help after a command)."))
+    rows.append(("help", "Show help (also -h or --help, at every level)."))
     width = max(len(name) for name, _ in rows)
     lines = []
     for name, text in rows:

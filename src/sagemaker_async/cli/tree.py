@@ -10,11 +10,10 @@ builds only that operation's command.
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from sagemaker_async.cli.core import AwsCommand, AwsGroup, AwsOption
+from sagemaker_async.cli.version import version_text
 from sagemaker_async.context import RunContext
 from sagemaker_async.errors import PROG
 from sagemaker_async.request import options
@@ -22,7 +21,7 @@ from sagemaker_async.request.service_model import SERVICE, cli_name
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import Any
 
 INVOKE_ENDPOINT_ASYNC = "InvokeEndpointAsync"
 SERVICE_HELP = "Amazon SageMaker Runtime"
@@ -34,7 +33,9 @@ OWN_COMMANDS: dict[str, frozenset[str]] = {
     "completion": frozenset(),
     "__complete": frozenset(),
 }
-WORKFLOW_NOTE = "not an AWS CLI command; see “Workflow” in the sagemaker-async documentation"
+# AWS CLI commands that are not botocore service names (its own commands and renames).
+AWS_CLI_COMMANDS = ("configure", "s3api", "sso", "login", "logout", "history", "ddb")
+WORKFLOW_NOTE = 'not an AWS CLI command; see "Workflow" in the sagemaker-async documentation'
 
 
 def build_tree() -> AwsGroup:
@@ -50,7 +51,7 @@ def build_tree() -> AwsGroup:
             AwsOption(options.VERSION, version=version_text),
         ],
         suggestions=lambda: sorted({*list_service_names(), SERVICE, *OWN_COMMANDS}),
-        not_ours=list_service_names,
+        not_ours=lambda: [*list_service_names(), *AWS_CLI_COMMANDS],
         callback=_prepare_settings,
         own_commands=OWN_COMMANDS,
     )
@@ -110,6 +111,7 @@ def _load_operation(name: str) -> click.Command | None:
             "Wait for an asynchronous inference to complete or fail, then write its result "
             f"({WORKFLOW_NOTE}).",
             _run_wait,
+            short_help="Wait for an asynchronous inference, then write its result.",
         )
     if name == "batch":
         return AwsCommand(
@@ -118,6 +120,7 @@ def _load_operation(name: str) -> click.Command | None:
             "Submit the requests of a JSON-lines file concurrently, optionally waiting for "
             f"all ({WORKFLOW_NOTE}).",
             _run_batch,
+            short_help="Submit a JSON-lines file of requests concurrently.",
         )
     invoke = operation(INVOKE_ENDPOINT_ASYNC)
     if name != invoke.cli_name:
@@ -153,28 +156,3 @@ def _run_batch(ctx: click.Context) -> int:
     from sagemaker_async.workflow.batch import run_batch
 
     return run_batch(*_values(ctx))
-
-
-def version_text() -> str:
-    import platform
-
-    import botocore  # its __init__ only: no client machinery
-
-    from sagemaker_async import __version__
-
-    return (
-        f"sagemaker-async/{__version__} Python/{platform.python_version()} "
-        f"{platform.system()}/{platform.release()} botocore/{botocore.__version__}"
-    )
-
-
-def main(args: list[str] | None = None) -> NoReturn:
-    from sagemaker_async.cli.dispatch import run
-
-    code = run(sys.argv[1:] if args is None else args)
-    # The interpreter's final collections would scan every object botocore loaded (~100 ms
-    # after the answer is out); everything we wrote is flushed, so skip them.
-    import gc
-
-    gc.freeze()
-    sys.exit(code)

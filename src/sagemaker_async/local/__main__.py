@@ -2,6 +2,6 @@
 
 import sys
 
-from sagemaker_async.cli.tree import main
+from sagemaker_async.cli.main import main
 
 main(["serve", *sys.argv[1:]])

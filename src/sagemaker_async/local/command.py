@@ -5,11 +5,11 @@ the global options before its name are handled by the tree (cli/tree.py) and err
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from sagemaker_async.errors import ExitCode
+from sagemaker_async.errors import CommandError
+
+PROG_SERVE = "sagemaker-async serve"
 
 
 @click.command("serve")
@@ -148,13 +148,9 @@ def serve(
 
         return run(config)
     except ServeError as exc:
-        sys.stderr.write(f"sagemaker-async serve: error: {exc.message}\n")
-        sys.stderr.flush()
-        return int(exc.exit_code)
+        raise CommandError(PROG_SERVE, exc.message, exc.exit_code) from None
     except Exception as exc:  # an unexpected failure: still one line, exit 255
-        sys.stderr.write(f"sagemaker-async serve: error: {type(exc).__name__}: {exc}\n")
-        sys.stderr.flush()
-        return int(ExitCode.GENERAL)
+        raise CommandError(PROG_SERVE, f"{type(exc).__name__}: {exc}") from None
 
 
 def _global_option(name: str) -> str | None:

@@ -21,13 +21,10 @@ from typing import Any
 import botocore
 from botocore.loaders import Loader
 
+from sagemaker_async.request.service_model import cache_dir
+
 # Part of every cache key: bump it when what is stored under a key changes shape.
 CACHE_FORMAT = "3"
-
-
-def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "sagemaker-async")
 
 
 class CachingLoader(Loader):

@@ -85,6 +85,10 @@ class Spec:
     def __repr__(self) -> str:
         return f"Spec({self.name!r}, kind={self.kind!r})"
 
+    def default_value(self) -> object:
+        """The value when the option is not given (a flag: False)."""
+        return False if self.kind == FLAG else self.default
+
     def help_text(self) -> str:
         if self.doc_html:
             from sagemaker_async.request.model_docs import first_paragraph

@@ -5,17 +5,20 @@ in urllib3 and http.client (~100 ms). The model is plain JSON in botocore's data
 this module finds it the way botocore's loader does (``AWS_DATA_PATH``, ``~/.aws/models``,
 then botocore's own ``data/``; newest API version) and reads it directly. The invoke path
 still builds its client with botocore, from the same file.
+
+Even botocore's ``__init__`` costs a skeleton about a tenth of its start-up (it imports
+logging), and it is needed only for ``xform_name`` (``RequestTTLSeconds`` →
+``request-ttl-seconds``): its answers for a model file are kept in the user's cache folder,
+keyed by the file's path, size and mtime, and botocore is imported only when that file is new.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import gzip
 import json
+import marshal
 import os
-
-# botocore/__init__ is light (no client machinery); its loader module is not.
-from botocore import BOTOCORE_ROOT, xform_name
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
@@ -26,8 +29,26 @@ SERVICE = "sagemaker-runtime"
 REMOVED_OPERATIONS = frozenset({"InvokeEndpointWithResponseStream"})
 
 
+def cache_dir() -> str:
+    """Where sagemaker-async keeps what it remembers across runs (``$XDG_CACHE_HOME``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "sagemaker-async")
+
+
+@functools.cache
 def botocore_data_dir() -> str:
-    return os.path.join(BOTOCORE_ROOT, "data")
+    """botocore's data folder, found as ``import botocore`` would find the package."""
+    import sys
+    from importlib.machinery import PathFinder
+
+    if "botocore" in sys.modules:
+        return os.path.join(sys.modules["botocore"].BOTOCORE_ROOT, "data")
+    spec = PathFinder.find_spec("botocore")
+    if spec is not None and spec.submodule_search_locations:
+        return os.path.join(list(spec.submodule_search_locations)[0], "data")
+    import botocore  # found by an import hook only: let the import say where
+
+    return os.path.join(botocore.BOTOCORE_ROOT, "data")
 
 
 def _search_paths() -> list[str]:
@@ -37,17 +58,32 @@ def _search_paths() -> list[str]:
 
 
 def _load_json(path_without_ext: str) -> Any | None:
-    for ext, opener in ((".json", open), (".json.gz", gzip.open)):
-        path = path_without_ext + ext
-        if os.path.isfile(path):
-            with opener(path, "rb") as f:
-                return json.loads(f.read())
+    if os.path.isfile(path_without_ext + ".json"):
+        with open(path_without_ext + ".json", "rb") as f:
+            return json.loads(f.read())
+    if os.path.isfile(path_without_ext + ".json.gz"):
+        import zlib  # built in; the gzip module costs a millisecond to import
+
+        with open(path_without_ext + ".json.gz", "rb") as f:
+            return json.loads(zlib.decompress(f.read(), 16 + zlib.MAX_WBITS))
     return None
 
 
-@functools.cache
 def load_service_model(service: str = SERVICE) -> dict[str, Any]:
     """The newest ``service-2`` document for ``service`` on the loader's search path."""
+    return _load_service_model(service)  # one cache entry however it is called
+
+
+@functools.cache
+def _load_service_model(service: str) -> dict[str, Any]:
+    model = _load_json(_model_file(service))
+    assert isinstance(model, dict)
+    return model
+
+
+@functools.cache
+def _model_file(service: str) -> str:
+    """The path of the newest ``service-2`` file (without .json/.json.gz)."""
     versions: dict[str, str] = {}
     for base in _search_paths():
         folder = os.path.join(base, service)
@@ -61,9 +97,7 @@ def load_service_model(service: str = SERVICE) -> dict[str, Any]:
                 versions[version] = os.path.join(folder, version, "service-2")
     if not versions:
         raise RuntimeError(f"botocore has no model for {service}")
-    model = _load_json(versions[max(versions)])
-    assert isinstance(model, dict)
-    return model
+    return versions[max(versions)]
 
 
 def list_service_names() -> list[str]:
@@ -77,7 +111,63 @@ def list_service_names() -> list[str]:
 
 def cli_name(name: str) -> str:
     """botocore's CamelCase → kebab-case (``RequestTTLSeconds`` → ``request-ttl-seconds``)."""
-    return xform_name(name, "-")
+    names = _cli_names(SERVICE)
+    if name not in names:
+        from botocore import xform_name
+
+        names[name] = xform_name(name, "-")
+    return names[name]
+
+
+NAMES_FORMAT = "1"  # part of the names cache key: bump it when the file changes shape
+
+
+@functools.cache
+def _cli_names(service: str) -> dict[str, str]:
+    """xform_name's answers for every operation and member name of the service's model:
+    read from the cache, else computed with botocore and written there."""
+    try:
+        model_file = _model_file(service)
+        json_file = model_file + ".json"
+        stat = os.stat(json_file if os.path.isfile(json_file) else model_file + ".json.gz")
+    except (OSError, RuntimeError):
+        return {}
+    key = f"{NAMES_FORMAT}|{model_file}|{stat.st_size}|{stat.st_mtime_ns}"
+    import zlib
+
+    path = os.path.join(cache_dir(), f"cli-names-{zlib.crc32(key.encode()):08x}.marshal")
+    try:
+        with open(path, "rb") as f:
+            stored = marshal.load(f)
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return dict(stored["names"])
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        pass
+    names = _compute_names(load_service_model(service))
+    _write(path, {"key": key, "names": names})
+    return dict(names)
+
+
+def _compute_names(model: dict[str, Any]) -> dict[str, str]:
+    from botocore import xform_name
+
+    words = set(model.get("operations", {}))
+    for shape in model.get("shapes", {}).values():
+        words.update(shape.get("members", {}))
+    return {word: xform_name(word, "-") for word in sorted(words)}
+
+
+def _write(path: str, value: Any) -> None:
+    """Atomically; a cache that cannot be written is simply not kept."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as f:
+            marshal.dump(value, f)
+        os.replace(temporary, path)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
 
 
 # -- a thin view of one operation ----------------------------------------------------------
@@ -178,8 +268,12 @@ def _members(model: dict[str, Any], shape_name: str | None) -> tuple[Member, ...
     return tuple(out)
 
 
-@functools.cache
 def operation(name: str, service: str = SERVICE) -> Operation:
+    return _operation(name, service)  # one cache entry however it is called
+
+
+@functools.cache
+def _operation(name: str, service: str) -> Operation:
     model = load_service_model(service)
     op = model["operations"][name]
     output_shape = op.get("output", {}).get("shape")

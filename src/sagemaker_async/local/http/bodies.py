@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from typing import TYPE_CHECKING
 
 from sagemaker_async.local.http import sigv4
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from _hashlib import HASH
 
 MAX_CHUNK_HEADER = 4096
+MIN_BODY_RATE = 8 * 1024  # bytes/s, on average, once a body has had its grace period
 REQUEST_TIMEOUT = (
     "Your socket connection to the server was not read from or written to within the timeout "
     "period. Idle connections will be closed."
@@ -35,22 +37,40 @@ class BodyError(Exception):
 
 
 class _Started:
-    """Calls ``on_start`` (send ``100 Continue``) before the first byte is read."""
+    """Calls ``on_start`` (send ``100 Continue``) before the first byte is read, and ends a
+    body that trickles in: after ``grace`` seconds it must average ``MIN_BODY_RATE``."""
 
-    def __init__(self, rfile, on_start=None):
+    def __init__(self, rfile, on_start=None, grace: float = 60.0):
         self.rfile = rfile
         self.on_start = on_start
+        self.grace = grace
         self.started = False
+        self.start = 0.0
+        self.received = 0
 
     def _raw_read(self, size: int) -> bytes:
         if not self.started:
             self.started = True
+            self.start = time.monotonic()
             if self.on_start is not None:
                 self.on_start()
+        if time.monotonic() - self.start > self.grace + self.received / MIN_BODY_RATE:
+            raise BodyError("RequestTimeout", REQUEST_TIMEOUT)
         try:
-            return self.rfile.read(size)
+            data = self.rfile.read1(size)  # what has arrived: the rate is checked per read
         except TimeoutError:
             raise BodyError("RequestTimeout", REQUEST_TIMEOUT) from None
+        self.received += len(data)
+        return data
+
+    def _raw_read_exact(self, size: int) -> bytes:
+        out = b""
+        while len(out) < size:
+            data = self._raw_read(size - len(out))
+            if not data:
+                break
+            out += data
+        return out
 
     def _raw_readline(self, limit: int) -> bytes:
         if not self.started:
@@ -62,8 +82,8 @@ class _Started:
 
 
 class LengthReader(_Started):
-    def __init__(self, rfile, length: int, on_start=None):
-        super().__init__(rfile, on_start)
+    def __init__(self, rfile, length: int, on_start=None, grace: float = 60.0):
+        super().__init__(rfile, on_start, grace)
         self.length = length
         self.remaining = length
 
@@ -100,8 +120,8 @@ class ChunkedReader(_Started):
 
     length = None  # not declared up front
 
-    def __init__(self, rfile, on_start=None):
-        super().__init__(rfile, on_start)
+    def __init__(self, rfile, on_start=None, grace: float = 60.0):
+        super().__init__(rfile, on_start, grace)
         self.left = 0
         self.done = False
 
@@ -135,7 +155,7 @@ class ChunkedReader(_Started):
                 raise BodyError("IncompleteBody", "The request body ended early")
             out += data
             self.left -= len(data)
-            if self.left == 0 and self._raw_read(2) != b"\r\n":
+            if self.left == 0 and self._raw_read_exact(2) != b"\r\n":
                 raise BodyError("IncompleteBody", "Malformed chunked transfer encoding")
         return bytes(out)
 

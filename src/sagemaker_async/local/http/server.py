@@ -16,6 +16,7 @@ import json
 import os
 import re
 import resource
+import select
 import socket
 import threading
 import time
@@ -308,14 +309,15 @@ class Handler(BaseHTTPRequestHandler):
             if host_bucket.endswith(".s3"):
                 host_bucket = host_bucket[:-3]
         body: ChunkedReader | LengthReader | None = None
+        limits: Limits = self.server.limits  # type: ignore[attr-defined]
         encoding = (self.headers.get("Transfer-Encoding") or "").lower()
         length = self.headers.get("Content-Length")
         if "chunked" in encoding:
-            body = ChunkedReader(self.rfile, self._send_continue)
+            body = ChunkedReader(self.rfile, self._send_continue, limits.read_timeout)
         elif length is not None:
             if not length.strip().isdigit() or len(length.strip()) > 19:
                 raise BodyError("InvalidArgument", "Invalid Content-Length")
-            body = LengthReader(self.rfile, int(length), self._send_continue)
+            body = LengthReader(self.rfile, int(length), self._send_continue, limits.read_timeout)
         return Request(self.command, raw_path or "/", raw_query, self.headers, body, host_bucket)
 
     def _handle(self) -> None:
@@ -365,6 +367,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if linger:
             self._linger()
+        connections: Connections = self.server.connections  # type: ignore[attr-defined]
+        if self.close_connection:
+            connections.remove(self.connection)  # closing: no longer counts against the limit
+        else:
+            connections.waiting(self.connection)  # idle from now on, until the next request
 
     def _linger(self) -> None:
         """After refusing a body unread, read and drop what the client still sends for a
@@ -483,14 +490,31 @@ class Connections:
     def admit(self, sock: socket.socket) -> bool:
         with self._lock:
             if len(self._deadlines) >= self.limit:
-                waiting = [(d, s) for s, d in self._deadlines.items() if d is not None]
-                if not waiting:
+                victim = self._idlest()
+                if victim is None:
                     return False
-                _deadline, victim = min(waiting, key=lambda item: item[0])
                 self._deadlines.pop(victim)
                 _shut(victim)
             self._deadlines[sock] = time.monotonic() + self.header_timeout
             return True
+
+    def _idlest(self) -> socket.socket | None:
+        """The longest-waiting connection with nothing to read (a request already sent, not
+        yet parsed, is not idle), or one its client has closed; None if there is none."""
+        waiting = sorted((d, id(s), s) for s, d in self._deadlines.items() if d is not None)
+        for _deadline, _id, sock in waiting:
+            poller = select.poll()
+            try:
+                poller.register(sock, select.POLLIN)
+                events = poller.poll(0)
+            except (OSError, ValueError):
+                return sock  # already closed
+            if not events:
+                return sock
+            with contextlib.suppress(OSError):
+                if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+                    return sock  # the client closed it
+        return None
 
     def waiting(self, sock: socket.socket) -> None:
         with self._lock:

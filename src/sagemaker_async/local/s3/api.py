@@ -122,10 +122,27 @@ _UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
     "x-amz-bypass-governance-retention": None,
     "x-amz-object-ownership": frozenset(["BucketOwnerEnforced"]),
     "x-amz-copy-source-version-id": None,
+    "x-amz-checksum-xxhash64": None,
+    "x-amz-checksum-xxhash3": None,
+    "x-amz-checksum-xxhash128": None,
 }
+# Reads of features serve refuses to set, answered truthfully: an object never has tags (a
+# PUT with tags is refused), versioning was never enabled, every ACL is the owner's.
+_TRUTHFUL_READS = {("GET", "tagging"), ("DELETE", "tagging"), ("GET", "versioning"), ("GET", "acl")}
 ACCOUNT_ID = "123456789012"
 OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
 OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
+
+
+def _checksum_algorithm(value: str | None, header: str) -> str | None:
+    """A checksum algorithm named in ``header``: one serve computes, 501 for the XXHASH ones
+    S3 knows (no stdlib implementation), else InvalidRequest."""
+    algorithm = (value or "").strip().lower() or None
+    if algorithm is None or algorithm in checksums.ALGORITHMS:
+        return algorithm
+    if algorithm in checksums.NOT_IMPLEMENTED:
+        raise _not_implemented(header, header=True)
+    raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
 
 
 def _not_implemented(what: str, header: bool) -> StoreError:
@@ -243,9 +260,12 @@ class Payload:
         signed: sigv4.SignedRequest | None,
         presigned: bool,
         upload_algorithm: str | None = None,
+        object_checksums: bool = False,
     ):
         """``upload_algorithm``: a checksum to compute when the body declares none (multipart parts
-        of an upload created with a checksum algorithm)."""
+        of an upload created with a checksum algorithm). ``object_checksums``: the
+        ``x-amz-checksum-*`` headers describe the object being made, not this body
+        (CompleteMultipartUpload)."""
         headers = req.headers
         if req.body is None:
             raise S3Error(
@@ -304,20 +324,22 @@ class Payload:
         self.expected_checksum: str | None = None
         for header, algorithm in checksums.HEADERS.items():
             value = headers.get(header)
-            if value is not None:
+            if value is not None and not object_checksums:
                 self.algorithm, self.expected_checksum = algorithm, value
                 break
         trailer = (headers.get("x-amz-trailer") or "").strip().lower()
         if trailer:
             if trailer not in checksums.HEADERS:
+                if trailer.removeprefix("x-amz-checksum-") in checksums.NOT_IMPLEMENTED:
+                    raise _not_implemented("x-amz-trailer", header=True)
                 raise S3Error("InvalidRequest", f"Unsupported trailer: {trailer}")
             if self.chunked is None:
                 raise S3Error("InvalidRequest", "x-amz-trailer requires an aws-chunked body")
             self.algorithm = checksums.HEADERS[trailer]
         if self.algorithm is None:
-            sdk = (headers.get("x-amz-sdk-checksum-algorithm") or "").lower()
-            if sdk and sdk not in checksums.ALGORITHMS:
-                raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {sdk}")
+            _checksum_algorithm(
+                headers.get("x-amz-sdk-checksum-algorithm"), "x-amz-sdk-checksum-algorithm"
+            )
         if upload_algorithm is not None and self.algorithm not in (None, upload_algorithm):
             raise S3Error(
                 "InvalidRequest",
@@ -499,6 +521,12 @@ class S3Api:
     def _authenticate(self, req: Request) -> sigv4.SignedRequest | None:
         """Verify SigV4 (header or query) from the headers alone; a SigV2 presigned URL
         verifies to None (its payload is unsigned, like a SigV4 presigned one)."""
+        if (req.headers.get("Authorization") or "").startswith("AWS "):
+            raise S3Error(
+                "InvalidRequest",
+                "The authorization mechanism you have provided is not supported. Please use "
+                "AWS4-HMAC-SHA256.",
+            )
         if req.headers.get("Authorization") is None and sigv4.is_v2_presigned(req.raw_query):
             sigv4.verify_v2_query(
                 method=req.method,
@@ -523,7 +551,7 @@ class S3Api:
     @staticmethod
     def _refuse_unsupported(req: Request, params: dict[str, str]) -> None:
         for name in params:
-            if name in _UNSUPPORTED:
+            if name in _UNSUPPORTED and (req.method, name) not in _TRUTHFUL_READS:
                 raise _not_implemented(name, header=False)
         for name, accepted in _UNSUPPORTED_HEADERS.items():
             value = req.headers.get(name)
@@ -575,7 +603,7 @@ class S3Api:
                 return self.copy_object(req, bucket, key)
             return self.put_object(req, signed, presigned, bucket, key)
         if method == "POST":
-            body = Payload(req, signed, presigned)
+            body = Payload(req, signed, presigned, object_checksums="uploadId" in params)
             data = body.read_all(MAX_XML_BYTES)
             body.finish()
             if "uploads" in params:
@@ -584,6 +612,8 @@ class S3Api:
                 return self.complete_upload(req, bucket, key, params["uploadId"], data)
             raise _method_not_allowed()
         self._empty_body(req, signed, presigned)
+        if {"tagging", "acl", "versioning"} & params.keys():
+            return self._truthful_read(req, bucket, key, params)
         if method in ("GET", "HEAD"):
             if "uploadId" in params:
                 if method == "HEAD":
@@ -595,21 +625,30 @@ class S3Api:
                 self._upload_for(bucket, key, params["uploadId"])
                 self.store.abort_upload(bucket, params["uploadId"])
                 return Response(204)
-            self.store.delete_object(bucket, key)
+            if_match = req.headers.get("If-Match")  # a conditional delete: that object only
+            condition = Condition(if_match=if_match) if if_match is not None else None
+            self.store.delete_object(bucket, key, condition)
             return Response(204)
         raise _method_not_allowed()
 
     def _bucket_call(self, req, signed, presigned, bucket, params) -> Response:
         method = req.method
         if method == "PUT":
-            self._drain_body(req, signed, presigned)
-            return self.create_bucket(bucket)
-        if method == "POST" and "delete" in params:
+            body = Payload(req, signed, presigned) if req.body is not None else None
+            data = body.read_all(MAX_XML_BYTES) if body is not None else b""
+            if body is not None:
+                body.finish()
+            return self.create_bucket(bucket, data)
+        if method == "POST" and "delete" not in params:
+            raise _not_implemented("POST Object (browser-based upload)", header=False)
+        if method == "POST":
             body = Payload(req, signed, presigned)
             data = body.read_all(MAX_XML_BYTES)
             body.finish()
             return self.delete_objects(bucket, data)
         self._empty_body(req, signed, presigned)
+        if {"tagging", "acl", "versioning"} & params.keys():
+            return self._truthful_read(req, bucket, "", params)
         if method == "HEAD":
             if not self.store.bucket_exists(bucket):
                 raise S3Error("NoSuchBucket", "", 404)
@@ -641,6 +680,32 @@ class S3Api:
         body.read_all(MAX_XML_BYTES)
         body.finish()
 
+    def _truthful_read(self, req, bucket: str, key: str, params) -> Response:
+        """GetObjectTagging/DeleteObjectTagging, Get(Bucket|Object)Acl, GetBucketVersioning."""
+        if key:
+            self.store.head_object(bucket, key)  # NoSuchKey / NoSuchBucket
+        elif not self.store.bucket_exists(bucket):
+            raise S3Error("NoSuchBucket", "The specified bucket does not exist", 404)
+        if "tagging" in params:
+            if not key:
+                raise S3Error("NoSuchTagSet", "The TagSet does not exist", 404, BucketName=bucket)
+            if req.method == "DELETE":
+                return Response(204)
+            body = _xml("Tagging", "<TagSet></TagSet>")
+        elif "acl" in params:
+            grant = (
+                '<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                f'xsi:type="CanonicalUser">{OWNER_XML[7:-8]}</Grantee>'
+                "<Permission>FULL_CONTROL</Permission></Grant>"
+            )
+            acl = f"{OWNER_XML}<AccessControlList>{grant}</AccessControlList>"
+            body = _xml("AccessControlPolicy", acl)
+        elif "versioning" in params and not key:
+            body = _xml("VersioningConfiguration", "")
+        else:
+            raise _method_not_allowed()
+        return Response(200, {"Content-Type": "application/xml"}, body)
+
     # -- buckets ---------------------------------------------------------------------------
     def list_buckets(self) -> Response:
         items = "".join(
@@ -650,7 +715,16 @@ class S3Api:
         body = _xml("ListAllMyBucketsResult", f"{OWNER_XML}<Buckets>{items}</Buckets>")
         return Response(200, {"Content-Type": "application/xml"}, body)
 
-    def create_bucket(self, bucket: str) -> Response:
+    def create_bucket(self, bucket: str, data: bytes = b"") -> Response:
+        constraint = (_parse_xml(data).findtext("LocationConstraint") or "") if data.strip() else ""
+        if constraint and constraint != self.region:
+            # the bucket would be made in serve's region, not the one asked for
+            raise S3Error(
+                "IllegalLocationConstraintException",
+                f"The {constraint} location constraint is incompatible for the region specific "
+                "endpoint this request was sent to.",
+            )
+        validate_bucket_name(bucket)
         if not self.store.create_bucket(bucket) and self.region != "us-east-1":
             # us-east-1 answers 200 to its owner creating the bucket again (a legacy behaviour)
             raise S3Error(
@@ -737,8 +811,13 @@ class S3Api:
         deleted, errors = [], []
         for obj in root.findall("Object"):
             key = obj.findtext("Key") or ""
+            version = obj.findtext("VersionId")
+            etag = obj.findtext("ETag")
             try:
-                self.store.delete_object(bucket, key)
+                if version not in (None, "null"):  # objects are unversioned: only "null" exists
+                    raise S3Error("NoSuchVersion", "The specified version does not exist.", 404)
+                condition = Condition(if_match=etag) if etag is not None else None
+                self.store.delete_object(bucket, key, condition)
                 deleted.append(key)
             except StoreError as err:
                 errors.append((key, err))
@@ -824,10 +903,13 @@ class S3Api:
     def copy_object(self, req, bucket, key) -> Response:
         info, fh = self._copy_source(req)
         replace = (req.headers.get("x-amz-metadata-directive") or "").upper() == "REPLACE"
-        algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
-        if algorithm and algorithm not in checksums.ALGORITHMS:
+        try:
+            algorithm = _checksum_algorithm(
+                req.headers.get("x-amz-checksum-algorithm"), "x-amz-checksum-algorithm"
+            )
+        except StoreError:
             fh.close()
-            raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
+            raise
         source = unquote(req.headers.get("x-amz-copy-source", "")).lstrip("/")
         if source == f"{bucket}/{key}" and not replace and algorithm is None:
             fh.close()
@@ -909,13 +991,11 @@ class S3Api:
                     start, end = bounds
                     status = 206
                     headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
-            else:
-                if info.parts:
-                    headers["x-amz-mp-parts-count"] = str(info.parts)
-                if (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
-                    for algorithm, value in info.checksum.items():
-                        headers[f"x-amz-checksum-{algorithm}"] = value
-                        headers["x-amz-checksum-type"] = info.checksum_type
+            # (S3 sends x-amz-mp-parts-count only with partNumber)
+            elif (req.headers.get("x-amz-checksum-mode") or "").upper() == "ENABLED":
+                for algorithm, value in info.checksum.items():
+                    headers[f"x-amz-checksum-{algorithm}"] = value
+                    headers["x-amz-checksum-type"] = info.checksum_type
             length = max(0, end - start + 1)
             headers["Content-Length"] = str(length)
             if head:
@@ -929,9 +1009,9 @@ class S3Api:
 
     # -- multipart -------------------------------------------------------------------------
     def create_upload(self, req, bucket, key) -> Response:
-        algorithm = (req.headers.get("x-amz-checksum-algorithm") or "").lower() or None
-        if algorithm and algorithm not in checksums.ALGORITHMS:
-            raise S3Error("InvalidRequest", f"Unsupported checksum algorithm: {algorithm}")
+        algorithm = _checksum_algorithm(
+            req.headers.get("x-amz-checksum-algorithm"), "x-amz-checksum-algorithm"
+        )
         checksum_type = (req.headers.get("x-amz-checksum-type") or "").upper() or None
         if checksum_type is not None:
             if checksum_type not in ("COMPOSITE", "FULL_OBJECT"):
@@ -1052,8 +1132,28 @@ class S3Api:
                 if part.find(f"Checksum{name.upper()}") is not None
             }
             parts.append((number, part.findtext("ETag") or "", declared))
-        self._upload_for(bucket, key, upload_id)
-        info = self.store.complete_upload(bucket, upload_id, parts, self._write_condition(req))
+        meta = self._upload_for(bucket, key, upload_id)
+        declared = {
+            algorithm: value.strip()
+            for header, algorithm in checksums.HEADERS.items()
+            if (value := req.headers.get(header)) is not None
+        }
+        declared_type = (req.headers.get("x-amz-checksum-type") or "").upper()
+        if declared and set(declared) != {meta.get("checksum_algorithm")}:
+            raise S3Error(
+                "InvalidRequest",
+                "The checksum algorithm of the complete request does not match the one the "
+                "upload was created with.",
+            )
+        if declared_type and declared_type != (meta.get("checksum_type") or declared_type):
+            raise S3Error(
+                "InvalidRequest",
+                f"The upload was created using the {meta.get('checksum_type')} checksum mode. "
+                f"The complete request must use the same checksum mode.",
+            )
+        info = self.store.complete_upload(
+            bucket, upload_id, parts, self._write_condition(req), declared
+        )
         size = req.headers.get("x-amz-mp-object-size")
         inner = (
             _tag("Location", f"/{bucket}/{quote(key)}")
@@ -1172,7 +1272,12 @@ class S3Api:
 
 
 # Checksum types each algorithm allows in a multipart upload (the SHAs: composite only).
-_ALLOWED_TYPES = {"sha1": "COMPOSITE", "sha256": "COMPOSITE", "sha512": "COMPOSITE"}
+_ALLOWED_TYPES = {
+    "md5": "COMPOSITE",
+    "sha1": "COMPOSITE",
+    "sha256": "COMPOSITE",
+    "sha512": "COMPOSITE",
+}
 
 
 def _part_number(value: str) -> int:

@@ -1,4 +1,5 @@
-"""S3 flexible checksums (x-amz-checksum-*): CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512.
+"""S3 flexible checksums (x-amz-checksum-*): CRC32, CRC32C, CRC64NVME, MD5, SHA1, SHA256, SHA512.
+The XXHASH ones S3 also knows need a library outside the stdlib: ``serve`` refuses them (501).
 
 CRC32 and the SHAs come from the stdlib; CRC32C and CRC64NVME are table-driven pure Python
 (about 5-10 MB/s: fine for a local endpoint, slow for gigabyte uploads).
@@ -81,7 +82,9 @@ ALGORITHMS: dict[str, Callable[[], Hasher]] = {
     "sha1": hashlib.sha1,
     "sha256": hashlib.sha256,
     "sha512": hashlib.sha512,
+    "md5": hashlib.md5,
 }
+NOT_IMPLEMENTED = ("xxhash64", "xxhash3", "xxhash128")
 HEADERS = {f"x-amz-checksum-{name}": name for name in ALGORITHMS}
 
 

@@ -344,10 +344,12 @@ class S3Store:
         except StoreError:
             return False
 
-    def delete_object(self, bucket: str, key: str) -> None:
+    def delete_object(self, bucket: str, key: str, condition: Condition | None = None) -> None:
         validate_key(key)
         path = self._object_path(self._require_bucket(bucket), key)
         with self._lock:
+            if condition is not None:
+                condition.check(self._current(path), key)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
             self._index_remove(bucket, key)
@@ -519,6 +521,7 @@ class S3Store:
         upload_id: str,
         parts: list[tuple[int, str, dict[str, str]]],
         condition: Condition | None = None,
+        expected: dict[str, str] | None = None,
     ) -> ObjectInfo:
         """Assemble the listed parts ``(number, etag, {algorithm: checksum})`` into the object.
 
@@ -614,6 +617,14 @@ class S3Store:
             for _path, info in infos:
                 composite.update(base64.b64decode(info.checksum[algorithm]))
             checksum[algorithm] = f"{checksums.encode(composite.digest())}-{len(infos)}"
+        for name, value in (expected or {}).items():  # the client's checksum of the object
+            if value.split("-")[0] != checksum.get(name, "").split("-")[0]:
+                writer.discard()
+                raise StoreError(
+                    "BadDigest",
+                    f"The {name.upper()} you specified did not match the calculated checksum.",
+                    400,
+                )
         etag = f'"{hashlib.md5(digests).hexdigest()}-{len(infos)}"'
         info = ObjectInfo(
             meta["key"],

@@ -1,4 +1,5 @@
-"""From argv to exit code: the click tree parses and runs; errors are caught once, here.
+"""The entry point: from argv to exit code. The click tree parses and runs; errors are
+caught once, here.
 
 parse (cli/tree.py, cli/core.py) → merge (request/params.py) → send (request/client.py) →
 shape (render/shape.py) → render (render/). Every error — ours, botocore's, click's (for
@@ -16,7 +17,28 @@ from sagemaker_async.errors import ExitCode, from_exception, write_error
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import BinaryIO, NoReturn
+
+
+def main(args: list[str] | None = None) -> NoReturn:
+    """The ``sagemaker-async`` command."""
+    args = sys.argv[1:] if args is None else args
+    if args == ["--version"]:
+        from sagemaker_async.cli.version import version_text
+
+        # The whole line is the root's --version option: answered before click is imported
+        # (importing click alone would take a third of the start-up budget). Any other line
+        # with --version goes through the tree, which prints the same text.
+        sys.stdout.write(version_text() + "\n")
+        sys.stdout.flush()
+        sys.exit(ExitCode.OK)
+    code = run(args)
+    # The interpreter's final collections would scan every object botocore loaded (~100 ms
+    # after the answer is out); everything we wrote is flushed, so skip them.
+    import gc
+
+    gc.freeze()
+    sys.exit(code)
 
 
 def run(args: list[str], streams: Streams | None = None) -> int:
