@@ -1,6 +1,6 @@
 """A worker that hits an I/O error while finishing an invocation retries it: the request still
 ends with exactly one output object, without a restart. The error is real: ``serve`` runs with a
-low open-files limit (set by a ``sitecustomize`` hook before it starts) and a connection bound
+low open-files limit (set with ``setrlimit`` in the child before it starts) and a connection bound
 set above it, so idle connections use up its descriptors and writing the output object fails
 with EMFILE until they close."""
 
@@ -8,23 +8,21 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import socket
 import time
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import object_exists, wait_for_object
-from helpers import SRC
+from conftest import CREDENTIALS, Serve, object_exists, serve_env, wait_for_object
 
 FD_LIMIT = 64
 
-HOOK = """
-import os, resource
-limit = os.environ.get("SERVE_TEST_NOFILE")
-if limit:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (int(limit), int(limit)))
-"""
+
+def limit_open_files() -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (FD_LIMIT, FD_LIMIT))
 
 
 def open_fds(pid: int) -> int:
@@ -41,20 +39,29 @@ def poll(condition, timeout: float = 15.0) -> bool:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to count descriptors")
-def test_output_write_failing_with_emfile_is_retried_without_a_restart(start_serve, tmp_path):
-    hook_dir = tmp_path / "hook"
-    hook_dir.mkdir()
-    (hook_dir / "sitecustomize.py").write_text(HOOK)
-    server = start_serve(
-        "--workers",
-        "1",
-        env={
-            "PYTHONPATH": f"{hook_dir}{os.pathsep}{SRC}",
-            "SERVE_TEST_NOFILE": str(FD_LIMIT),
+def test_output_write_failing_with_emfile_is_retried_without_a_restart(tmp_path):
+    env = serve_env(
+        tmp_path,
+        {
+            **CREDENTIALS,
             # more connections than descriptors, and no idle timeout during the test
             "SAGEMAKER_ASYNC_SERVE_LIMITS": "max_connections=1000,header_timeout=300",
         },
     )
+    server = Serve(
+        tmp_path / "data",
+        ["--workers", "1"],
+        env,
+        tmp_path,
+        preexec_fn=limit_open_files,  # runs in the child before serve starts
+    )
+    try:
+        check_emfile_retry(server)
+    finally:
+        server.stop(signal.SIGKILL if server.proc.poll() is None else signal.SIGTERM)
+
+
+def check_emfile_retry(server: Serve) -> None:
     pid = server.proc.pid
     runtime, s3 = server.client("sagemaker-runtime"), server.client("s3")
     warm = runtime.invoke_endpoint_async(EndpointName="echo", Body=b"warm")
