@@ -2,7 +2,9 @@
 
 1. ``sagemaker-runtime batch`` (one process, no --wait) vs the equivalent loop of single
    ``invoke-endpoint-async`` CLI calls: both rates and their ratio.
-2. A single ``invoke-endpoint-async --payload - --wait`` of a small payload with ``echo``: how
+2. ``batch --wait`` of many requests (10,000 by default): end to end, every request submitted
+   and its output found, and the rate of the whole run.
+3. A single ``invoke-endpoint-async --payload - --wait`` of a small payload with ``echo``: how
    long after the output object was written (its mtime in serve's data directory) the CLI
    process has returned.
 
@@ -80,6 +82,30 @@ def batch_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> tu
     return requests / elapsed, float(reported.group(1)) if reported else float("nan")
 
 
+def batch_wait_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> float:
+    """Requests/s of ``batch --wait`` from start to the last output found; all must complete."""
+    path = folder / "wait-requests.jsonl"
+    body = base64.b64encode(PAYLOAD).decode()
+    with path.open("w") as f:
+        for n in range(requests):
+            f.write(json.dumps({"EndpointName": "echo", "Body": body, "InferenceId": f"w-{n}"}))
+            f.write("\n")
+    start = time.perf_counter()
+    result = subprocess.run(
+        cli(url, "sagemaker-runtime", "batch", "--requests", str(path), "--wait"),
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"batch --wait failed ({result.returncode}): {result.stderr.decode()}")
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    done = sum(1 for line in lines if "completed" in json.dumps(line).lower())
+    assert len(lines) == requests and done == requests, (len(lines), done, requests)
+    return requests / elapsed
+
+
 def single_call_rate(url: str, env: dict[str, str], calls: int) -> float:
     body = base64.b64encode(PAYLOAD).decode()
     args = cli(url, "sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "echo")
@@ -116,6 +142,12 @@ def wait_latencies(url: str, env: dict[str, str], data_dir: str, folder: Path, s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="lines in the batch")
+    parser.add_argument(
+        "--wait-requests",
+        type=int,
+        default=int(os.environ.get("BENCH_BATCH_WAIT_REQUESTS", "10000")),
+        help="lines in the batch --wait run",
+    )
     parser.add_argument("--singles", type=int, default=30, help="single CLI calls in the loop")
     parser.add_argument("--samples", type=int, default=20, help="submit-and-wait runs")
     parser.add_argument("--workers", type=int, default=2, help="serve's workers per endpoint")
@@ -128,6 +160,7 @@ def main() -> None:
         url = server.url
         try:
             batch, reported = batch_rate(url, env, folder, args.requests)
+            waited = batch_wait_rate(url, env, folder, args.wait_requests)
             singles = single_call_rate(url, env, args.singles)
             latencies = wait_latencies(url, env, data_dir, folder, args.samples)
         finally:
@@ -136,6 +169,10 @@ def main() -> None:
     print(
         f"batch, one process:        {batch:7.1f} submissions/s "
         f"({args.requests} requests, wall time incl. start-up; the summary says {reported:.1f}/s)"
+    )
+    print(
+        f"batch --wait, end to end:  {waited:7.1f} requests/s "
+        f"({args.wait_requests} requests submitted and all outputs found)"
     )
     print(f"loop of single CLI calls:  {singles:7.1f} submissions/s ({args.singles} calls)")
     print(f"ratio batch / loop:        {batch / singles:7.1f}x")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from conftest import object_exists, wait_for_object
 from serving import wait_until
@@ -94,3 +97,46 @@ def test_sigint_exits_zero(start_serve):
     server = start_serve()
     assert server.stop(signal.SIGINT) == 0
     assert server.stderr().rstrip().endswith("stopped")
+
+
+def test_workers_bound_concurrent_calls_to_an_http_model(start_serve):
+    """serve runs more threads than --workers (they write outputs), but at most --workers
+    inferences reach the model at once, as MaxConcurrentInvocationsPerInstance would."""
+    state = {"now": 0, "most": 0, "calls": 0}
+    lock = threading.Lock()
+
+    class Model(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the base class's naming
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                state["now"] += 1
+                state["calls"] += 1
+                state["most"] = max(state["most"], state["now"])
+            time.sleep(0.2)  # a slow model: calls overlap if serve lets them
+            with lock:
+                state["now"] -= 1
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format, *args):  # noqa: A002
+            pass
+
+    model = ThreadingHTTPServer(("127.0.0.1", 0), Model)
+    threading.Thread(target=model.serve_forever, daemon=True).start()
+    try:
+        port = model.server_address[1]
+        server = start_serve("--workers", "2", "--endpoint", f"m=http://127.0.0.1:{port}")
+        runtime, s3 = server.client("sagemaker-runtime"), server.client("s3")
+        responses = [
+            runtime.invoke_endpoint_async(EndpointName="m", Body=f"{i}".encode()) for i in range(8)
+        ]
+        for i, response in enumerate(responses):
+            assert wait_for_object(s3, response["OutputLocation"]) == f"{i}".encode()
+    finally:
+        model.shutdown()
+        model.server_close()
+    assert state["calls"] == 8
+    assert state["most"] == 2

@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import BUCKET, error_of, object_exists, split_s3, wait_for_object
 
@@ -215,3 +216,40 @@ def test_status_page(shared_serve):
     for field in ("ApproximateBacklogSize", "Completed", "Failed", "Expired", "Queued"):
         assert isinstance(entry[field], int)
     assert entry["Model"] == "echo"
+
+
+def test_failures_serve_writes_itself_are_json_as_the_sagemaker_sdk_reads_them(runtime, s3):
+    """The SDK's AsyncInferenceResponse.get_result reads the output, on NoSuchKey the failure
+    object, and passes it through the predictor's deserializer (JSON for most frameworks) into
+    AsyncInferenceModelError. Done here with boto3 as the SDK does it (the `sagemaker` package
+    pulls in pandas, numpy and fastapi: too heavy for the test extra)."""
+    response = runtime.invoke_endpoint_async(
+        EndpointName="echo", InputLocation="s3://runtime-inputs/no-such-object"
+    )
+    assert wait_for_object(s3, response["FailureLocation"]) is not None
+    bucket, key = split_s3(response["OutputLocation"])
+    with pytest.raises(ClientError) as missing:
+        s3.get_object(Bucket=bucket, Key=key)
+    assert missing.value.response["Error"]["Code"] == "NoSuchKey"
+    bucket, key = split_s3(response["FailureLocation"])
+    failure = s3.get_object(Bucket=bucket, Key=key)
+    assert failure["ContentType"] == "application/json"
+    document = json.load(failure["Body"])  # sagemaker.deserializers.JSONDeserializer
+    assert document["ErrorCode"] == "ClientError"
+    assert document["Message"].startswith("ClientError: Could not read the input from ")
+
+
+def test_a_model_error_body_is_the_failure_object_verbatim(runtime, s3):
+    """As the service: the failure object is the model's own error answer, its content type
+    included (here echo answering 400 with the payload)."""
+    response = runtime.invoke_endpoint_async(
+        EndpointName="echo",
+        Body=b'{"message": "bad", "status": "error"}',
+        ContentType="application/json",
+        CustomAttributes="status=400",
+    )
+    assert wait_for_object(s3, response["FailureLocation"]) == (
+        b'{"message": "bad", "status": "error"}'
+    )
+    bucket, key = split_s3(response["FailureLocation"])
+    assert s3.head_object(Bucket=bucket, Key=key)["ContentType"] == "application/json"

@@ -252,7 +252,7 @@ def run(config: ServeConfig) -> int:
     if config.buckets:
         log.write(f"buckets created (if missing): {', '.join(config.buckets)}")
     if requeued:
-        log.write(f"re-queued {requeued} request(s) left in progress by an earlier run")
+        log.write(f"re-queued {requeued} request(s) left unfinished by an earlier run")
     sys.stdout.write(server.url + "\n")  # last: once it is read, the log above is complete
     sys.stdout.flush()
     detach_stdout()

@@ -1,7 +1,8 @@
 """Success/error events in the SNS message format, one JSON object per line in
 ``DATA_DIR/notifications.jsonl``. A line is written after the output or failure object exists
-and before the request is marked done, so after a crash an event may repeat (as SNS's
-at-least-once delivery allows) but is never lost.
+and before the request is marked done (workers append the events of several requests in one
+write), so after a crash an event may repeat (as SNS's at-least-once delivery allows) but is
+never lost: a request found with its object but not marked done is published again.
 """
 
 from __future__ import annotations
@@ -82,12 +83,21 @@ class NotificationLog:
         self.listeners: list[Callable[[dict], None]] = []
 
     def append(self, event: dict) -> None:
-        line = json.dumps(event, separators=(",", ":")).encode("utf-8") + b"\n"
+        """Publish one event."""
+        self.append_many([event])
+
+    def append_many(self, events: list[dict]) -> None:
+        """Publish several events with one write (no fsync: the objects are the durable
+        record, and a request that was not marked done is published again after a crash)."""
+        data = b"".join(
+            json.dumps(event, separators=(",", ":")).encode("utf-8") + b"\n" for event in events
+        )
         with self._lock:
-            self._fh.write(line)
+            self._fh.write(data)
             self._fh.flush()
-        for listener in self.listeners:
-            listener(event)
+        for event in events:
+            for listener in self.listeners:
+                listener(event)
 
     def sync(self) -> None:
         with self._lock:

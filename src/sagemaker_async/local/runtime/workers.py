@@ -1,16 +1,23 @@
 """Workers: claim a request, fetch its input, call the model, write exactly one output or
 failure object, publish the notification, mark the request done.
 
-Each endpoint has its own ``--workers N`` threads, woken through a condition variable on every
-enqueue (no polling on the hot path), and one reaper thread expires requests whose
-RequestTTLSeconds passed while they waited.
+Each endpoint has ``--workers N`` model threads, woken through a condition variable on every
+enqueue (no polling on the hot path): they claim and call the model, so at most N inferences
+run at once, and hand the answer to IO_THREADS writer threads that write the object (fsynced)
+meanwhile. Notifications and "done" marks are recorded in batches: one write and one
+transaction for all the requests finished meanwhile. An I/O error writing an object is
+retried, then the request is re-queued; it never stays in progress until a restart. One reaper
+thread expires requests whose RequestTTLSeconds passed while they waited.
 """
 
 from __future__ import annotations
 
+import json
+import queue as queue_module
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,11 +30,22 @@ from sagemaker_async.local.runtime.models import (
     Model,
     ModelError,
 )
-from sagemaker_async.local.runtime.queue import COMPLETED, EXPIRED, FAILED, Queue, Request
+from sagemaker_async.local.runtime.queue import (
+    COMPLETED,
+    EXPIRED,
+    FAILED,
+    Finished,
+    Queue,
+    Request,
+)
 from sagemaker_async.local.s3.store import S3Store, StoreError
 
 # How long a claim is leased beyond the invocation timeout; only informative in one process.
 LEASE_MARGIN_SECONDS = 60.0
+# Threads that write outputs (shared by the endpoints) while the model threads call the model.
+IO_THREADS = 8
+# How long a worker retries writing an object (EMFILE, ENOSPC, …) before re-queueing it.
+IO_RETRY_SECONDS = 30.0
 
 
 @dataclass
@@ -77,7 +95,65 @@ class Log:
                 pass
 
 
+@dataclass
+class Outcome:
+    """What a claimed request ends with: the object to write and the notification's status."""
+
+    status: str  # notes.COMPLETED / FAILED / EXPIRED
+    final: str  # the queue's outcome: COMPLETED / FAILED / EXPIRED
+    body: bytes
+    content_type: str
+    reason: str | None = None  # the failure reason (notification, log, queue row)
+    started: float = field(default_factory=time.monotonic)  # for the log: when the work began
+
+
+def failure_document(code: str, message: str) -> bytes:
+    """A failure object ``serve`` writes itself (no model answer to store): JSON, so that a
+    client reading failures through a JSON deserializer (the SageMaker SDK's AsyncPredictor)
+    gets the message, not a decoding error."""
+    return json.dumps({"ErrorCode": code, "Message": message}).encode("utf-8")
+
+
+def serve_failure(reason: str, status: str = notes.FAILED, final: str = FAILED) -> Outcome:
+    code = reason.split(":", 1)[0]
+    return Outcome(status, final, failure_document(code, reason), "application/json", reason)
+
+
+class Batcher:
+    """Hands everything submitted to ``flush`` in batches: the first caller flushes what is
+    waiting, callers arriving meanwhile only add to the next batch and return at once."""
+
+    def __init__(self, flush: Callable[[list[Any]], None]):
+        self._flush = flush
+        self._lock = threading.Lock()
+        self._items: list[Any] = []
+        self._busy = False
+
+    def submit(self, item: Any) -> None:
+        with self._lock:
+            self._items.append(item)
+            if self._busy:
+                return
+            self._busy = True
+        while True:
+            with self._lock:
+                items, self._items = self._items, []
+                if not items:
+                    self._busy = False
+                    return
+            try:
+                self._flush(items)
+            except BaseException:
+                with self._lock:
+                    self._busy = False
+                raise
+
+
 class WorkerPool:
+    """Per endpoint ``workers`` model threads (``--workers``, the endpoint's concurrency) claim
+    requests and call the model; :data:`IO_THREADS` writer threads write the objects (fsync)
+    and record the outcomes, so a model thread goes on to the next request at once."""
+
     def __init__(
         self,
         *,
@@ -99,6 +175,11 @@ class WorkerPool:
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
         self._reaper_wake = threading.Condition()
+        self._model_threads: list[threading.Thread] = []
+        self._outcomes: queue_module.Queue[tuple[Request, Outcome] | None] = queue_module.Queue(
+            maxsize=2 * IO_THREADS
+        )
+        self._finisher = Batcher(self._record)
 
     # -- life cycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -111,7 +192,11 @@ class WorkerPool:
                     daemon=True,
                 )
                 thread.start()
-                self._threads.append(thread)
+                self._model_threads.append(thread)
+        for i in range(IO_THREADS):
+            thread = threading.Thread(target=self._write, name=f"writer-{i}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         reaper = threading.Thread(target=self._reap, name="reaper", daemon=True)
         reaper.start()
         self._threads.append(reaper)
@@ -125,20 +210,26 @@ class WorkerPool:
         with self._reaper_wake:
             self._reaper_wake.notify_all()
         end = time.monotonic() + grace
+        for thread in self._model_threads:
+            thread.join(max(0.0, end - time.monotonic()))
+        for _ in range(IO_THREADS):  # after the outcomes already handed over
+            try:
+                self._outcomes.put(None, timeout=max(0.0, end - time.monotonic()))
+            except queue_module.Full:
+                break
         for thread in self._threads:
             thread.join(max(0.0, end - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        return not any(t.is_alive() for t in self._model_threads + self._threads)
 
     def wake(self, endpoint_name: str) -> None:
         endpoint = self.endpoints[endpoint_name]
         with endpoint.condition:
             endpoint.generation += 1
             endpoint.condition.notify()
-        with self._reaper_wake:
-            self._reaper_wake.notify()
 
     # -- the loops -------------------------------------------------------------------------
     def _work(self, endpoint: Endpoint) -> None:
+        """A model thread: claim, call the model, hand the outcome to the writers."""
         while not self.stop_event.is_set():
             generation = endpoint.generation
             try:
@@ -155,15 +246,29 @@ class WorkerPool:
                         endpoint.condition.wait(5.0)
                 continue
             try:
-                self.process(endpoint, request)
+                outcome = self.infer(endpoint, request)
             except Exception as exc:  # never let one request kill the worker
                 self.log.write(f"ERROR {endpoint.name} {request.inference_id}: {exc!r}")
+                self._retry_later(request)
+                continue
+            if outcome is not None:
+                self._outcomes.put((request, outcome))  # waits while the writers are behind
+
+    def _write(self) -> None:
+        """A writer thread: write the object, record the outcome; None ends it."""
+        while (item := self._outcomes.get()) is not None:
+            request, outcome = item
+            try:
+                self.complete(request, outcome)
+            except Exception as exc:  # never let one request kill the writer
+                self.log.write(f"ERROR {request.endpoint} {request.inference_id}: {exc!r}")
+                self._retry_later(request)
 
     def _reap(self) -> None:
         while not self.stop_event.is_set():
             try:
                 for request in self.queue.take_expired(time.time()):
-                    self.expire(self.endpoints.get(request.endpoint), request)
+                    self.expire(request)
                 next_expiry = self.queue.next_expiry()
             except Exception as exc:
                 if self.stop_event.is_set():
@@ -176,21 +281,28 @@ class WorkerPool:
                     self._reaper_wake.wait(min(max(delay, 0.01), 1.0))
 
     # -- one request -----------------------------------------------------------------------
-    def process(self, endpoint: Endpoint, request: Request) -> None:
+    def infer(self, endpoint: Endpoint, request: Request) -> Outcome | None:
+        """Run the model; None when there is nothing left to write (done or re-queued)."""
         if request.attempts > 1 and self._already_finished(request):
-            return
+            return None
         if time.time() >= request.expires_at:
-            self.expire(endpoint, request)
-            return
+            return self._expiry(request)
         started = time.monotonic()
         deadline = started + request.timeout_seconds
+        outcome = self._call(endpoint, request, deadline)
+        if outcome is not None:
+            outcome.started = started
+        return outcome
+
+    def _call(self, endpoint: Endpoint, request: Request, deadline: float) -> Outcome | None:
+        """Read the input and call the model; None when stopping re-queued the request."""
         try:
             payload = self._read_input(request)
         except StoreError as exc:
             location = request.input_location or ""
-            reason = f"ClientError: Could not read the input from {location}: {exc.code}."
-            self._fail(request, reason, reason.encode(), "text/plain", started)
-            return
+            return serve_failure(
+                f"ClientError: Could not read the input from {location}: {exc.code}."
+            )
         inference = InferenceRequest(
             body=payload,
             content_type=request.content_type,
@@ -203,60 +315,128 @@ class WorkerPool:
         except Interrupted:
             self.queue.release(request.seq)
             self.log.write(f"{endpoint.name} {request.inference_id} Requeued (stopping)")
-            return
+            return None
         except InvocationTimeout:
-            reason = (
+            return serve_failure(
                 f"InvocationTimeout: Inference did not complete within "
                 f"InvocationTimeoutSeconds ({request.timeout_seconds} s)."
             )
-            self._fail(request, reason, reason.encode(), "text/plain", started)
-            return
-        except ModelError as exc:
+        except ModelError as exc:  # the model's own answer is the failure object, verbatim
             kind = "server" if exc.status >= 500 else "client"
             reason = (
                 f"ClientError: Received {kind} error ({exc.status}) from model. "
                 f"See the sagemaker-async serve log for more information."
             )
-            self._fail(request, reason, exc.body, exc.content_type, started)
-            return
+            return Outcome(notes.FAILED, FAILED, exc.body, exc.content_type, reason)
         except Exception as exc:
-            reason = f"InternalFailure: {type(exc).__name__}: {exc}"
-            self._fail(request, reason, reason.encode(), "text/plain", started)
-            return
-        self.store.put_bytes(
-            request.output_bucket,
-            request.output_key,
-            response.body,
-            {"content-type": response.content_type},
-        )
-        output_location = s3_uri(request.output_bucket, request.output_key)
-        self._notify(
-            request,
-            notes.COMPLETED,
-            output_location=output_location,
-            output_content_type=response.content_type,
-        )
-        self.queue.finish(request.seq, COMPLETED)
-        elapsed = (time.monotonic() - started) * 1000
+            return serve_failure(f"InternalFailure: {type(exc).__name__}: {exc}")
+        return Outcome(notes.COMPLETED, COMPLETED, response.body, response.content_type)
+
+    def complete(self, request: Request, outcome: Outcome) -> None:
+        """Write the output or failure object (retrying I/O errors such as EMFILE or ENOSPC),
+        then hand the notification and the queue update to the batched recorder."""
+        completed = outcome.final == COMPLETED
+        bucket = request.output_bucket if completed else request.failure_bucket
+        key = request.output_key if completed else request.failure_key
+        delay, give_up = 0.05, time.monotonic() + IO_RETRY_SECONDS
+        while True:
+            try:
+                self.store.put_bytes(
+                    bucket, key, outcome.body, {"content-type": outcome.content_type}
+                )
+                break
+            except StoreError as exc:  # the bucket was deleted meanwhile, …: try again later
+                self.log.write(
+                    f"ERROR {request.endpoint} {request.inference_id}: cannot write "
+                    f"{s3_uri(bucket, key)}: {exc.code}; re-queued"
+                )
+                self.stop_event.wait(1.0)
+                self._release(request)
+                return
+            except OSError as exc:
+                if self.stop_event.is_set() or time.monotonic() > give_up:
+                    self.log.write(
+                        f"ERROR {request.endpoint} {request.inference_id}: cannot write "
+                        f"{s3_uri(bucket, key)}: {exc}; re-queued"
+                    )
+                    self._release(request)
+                    return
+                self.log.write(
+                    f"WARNING {request.endpoint} {request.inference_id}: cannot write "
+                    f"{s3_uri(bucket, key)}: {exc}; retrying in {delay:.2f} s"
+                )
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 2.0)
+        location = s3_uri(bucket, key)
+        if completed:
+            event = self._event(
+                request,
+                outcome.status,
+                output_location=location,
+                output_content_type=outcome.content_type,
+            )
+        else:
+            event = self._event(
+                request, outcome.status, failure_location=location, failure_reason=outcome.reason
+            )
+        self._finisher.submit((event, Finished(request.seq, outcome.final, outcome.reason)))
+        elapsed = (time.monotonic() - outcome.started) * 1000
+        detail = f"{len(outcome.body)}B -> {location}"
+        if not completed:
+            detail += f": {outcome.reason}"
         self.log.write(
-            f"{request.endpoint} {request.inference_id} Completed {elapsed:.1f}ms "
-            f"{len(response.body)}B -> {output_location}"
+            f"{request.endpoint} {request.inference_id} {outcome.status} {elapsed:.1f}ms {detail}"
         )
 
-    def _notify(self, request: Request, status: str, **outcome: Any) -> None:
-        """Append the request's SNS-shaped event; ``outcome`` holds the locations, reason."""
-        self.notifications.append(
-            notes.build_event(
-                region=self.region,
-                status=status,
-                endpoint=request.endpoint,
-                inference_id=request.inference_id,
-                received_at=request.received_at,
-                input_location=request.input_location,
-                content_type=request.content_type,
-                accept=request.accept,
-                **outcome,
-            )
+    def _record(self, batch: list[tuple[dict, Finished]]) -> None:
+        """Append the batch's notifications, then mark its requests done in one transaction.
+        Retried on errors: an object exists for each, so each must end recorded."""
+        delay = 0.05
+        while True:
+            try:
+                self.notifications.append_many([event for event, _ in batch])
+                break
+            except OSError as exc:
+                if self.stop_event.is_set():
+                    return  # done at the next start: the object exists
+                self.log.write(f"WARNING cannot append notifications: {exc}; retrying")
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 2.0)
+        while True:
+            try:
+                self.queue.finish_many([finished for _, finished in batch])
+                return
+            except Exception as exc:
+                if self.stop_event.is_set():
+                    return
+                self.log.write(f"WARNING cannot record finished requests: {exc}; retrying")
+                self.stop_event.wait(delay)
+                delay = min(delay * 2, 2.0)
+
+    def _retry_later(self, request: Request) -> None:
+        """After an unexpected error (an I/O error reading the input, …): back off, re-queue."""
+        self.stop_event.wait(0.2)
+        self._release(request)
+
+    def _release(self, request: Request) -> None:
+        try:
+            self.queue.release(request.seq)
+        except Exception as exc:  # the database itself fails: the next start re-queues it
+            self.log.write(f"ERROR {request.endpoint} {request.inference_id}: {exc!r}")
+        self.wake(request.endpoint)
+
+    def _event(self, request: Request, status: str, **outcome: Any) -> dict:
+        """The request's SNS-shaped event; ``outcome`` holds the locations, reason."""
+        return notes.build_event(
+            region=self.region,
+            status=status,
+            endpoint=request.endpoint,
+            inference_id=request.inference_id,
+            received_at=request.received_at,
+            input_location=request.input_location,
+            content_type=request.content_type,
+            accept=request.accept,
+            **outcome,
         )
 
     def _read_input(self, request: Request) -> bytes:
@@ -266,51 +446,46 @@ class WorkerPool:
         return self.store.read_bytes(bucket, key)[1]
 
     def _already_finished(self, request: Request) -> bool:
-        """After a crash: the object may exist although the row was not marked done."""
-        if self.store.exists(request.output_bucket, request.output_key):
-            self.queue.finish(request.seq, COMPLETED)
-            return True
-        if self.store.exists(request.failure_bucket, request.failure_key):
-            self.queue.finish(request.seq, FAILED, "recovered after restart")
+        """After a crash or an I/O error: the object may exist although the row was not marked
+        done. Its notification is published (again: at least once) and the row marked done."""
+        for completed, bucket, key in (
+            (True, request.output_bucket, request.output_key),
+            (False, request.failure_bucket, request.failure_key),
+        ):
+            try:
+                info = self.store.head_object(bucket, key)
+            except StoreError:
+                continue
+            location = s3_uri(bucket, key)
+            content_type = info.headers.get("content-type", "application/octet-stream")
+            if completed:
+                event = self._event(
+                    request,
+                    notes.COMPLETED,
+                    output_location=location,
+                    output_content_type=content_type,
+                )
+                finished = Finished(request.seq, COMPLETED)
+            else:
+                reason = "InternalFailure: recovered after restart (the reason was not kept)."
+                event = self._event(
+                    request, notes.FAILED, failure_location=location, failure_reason=reason
+                )
+                finished = Finished(request.seq, FAILED, reason)
+            self._finisher.submit((event, finished))
             return True
         return False
 
-    def _fail(
-        self,
-        request: Request,
-        reason: str,
-        body: bytes,
-        content_type: str,
-        started: float,
-        status: str = notes.FAILED,
-        outcome: str = FAILED,
-    ) -> None:
-        self.store.put_bytes(
-            request.failure_bucket, request.failure_key, body, {"content-type": content_type}
-        )
-        failure_location = s3_uri(request.failure_bucket, request.failure_key)
-        self._notify(request, status, failure_location=failure_location, failure_reason=reason)
-        self.queue.finish(request.seq, outcome, reason)
-        elapsed = (time.monotonic() - started) * 1000
-        self.log.write(
-            f"{request.endpoint} {request.inference_id} {status} {elapsed:.1f}ms "
-            f"-> {failure_location}: {reason}"
+    def _expiry(self, request: Request) -> Outcome:
+        ttl = request.expires_at - request.received_at
+        return serve_failure(
+            f"RequestExpired: The request waited in the queue longer than its "
+            f"RequestTTLSeconds ({ttl:.0f} s) and was not processed.",
+            status=notes.EXPIRED,
+            final=EXPIRED,
         )
 
-    def expire(self, endpoint: Endpoint | None, request: Request) -> None:
+    def expire(self, request: Request) -> None:
         if request.attempts >= 1 and self._already_finished(request):
             return
-        ttl = request.expires_at - request.received_at
-        reason = (
-            f"RequestExpired: The request waited in the queue longer than its "
-            f"RequestTTLSeconds ({ttl:.0f} s) and was not processed."
-        )
-        self._fail(
-            request,
-            reason,
-            reason.encode(),
-            "text/plain",
-            time.monotonic(),
-            status=notes.EXPIRED,
-            outcome=EXPIRED,
-        )
+        self.complete(request, self._expiry(request))
