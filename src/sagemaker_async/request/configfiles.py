@@ -36,13 +36,26 @@ def file_path(which: tuple[str, str]) -> str:
     return os.path.expanduser(os.path.expandvars(os.environ.get(variable, default)))
 
 
+# Each file is parsed once a run (the config file is read again for each profile value);
+# keyed by what the file is now, so a process that runs several command lines sees changes.
+_parsed: dict[tuple[str, int, int, int], dict[str, dict[str, str]]] = {}
+
+
 def read_sections(which: tuple[str, str]) -> dict[str, dict[str, str]]:
     """The file's sections ({} when there is no file); ConfigFileError when malformed."""
-    import configparser
-
     path = file_path(which)
     if not os.path.isfile(path):
         return {}
+    stat = os.stat(path)
+    key = (path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if key not in _parsed:
+        _parsed[key] = _parse(path)
+    return _parsed[key]
+
+
+def _parse(path: str) -> dict[str, dict[str, str]]:
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read([path])
