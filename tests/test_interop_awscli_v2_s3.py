@@ -1,26 +1,28 @@
-"""The real AWS CLI v2 (installed by /work/shared/tools/install-aws-cli-v2.sh at
-/tmp/awscli2) against ``serve``: ``aws s3 cp`` of 20 MB up, S3 to S3 (a managed copy made of
-UploadPartCopy parts) and down, and ``aws s3 presign``. Runs in ``make interop``; skipped when the CLI or the shared
-tools are missing. Only loopback is contacted."""
+"""The real AWS CLI v2 (installed by ../shared/tools/install-aws-cli-v2.sh, into the
+installer's own venv, as ``make differential`` does) against ``serve``: ``aws s3 cp`` of 20 MB up, S3 to S3 (a managed copy made of
+UploadPartCopy parts) and down, and ``aws s3 presign``. Runs in ``make interop``; skipped when the shared tools are missing. Only loopback is contacted."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sagemaker_async.local.process import ServeProcess
+
 pytestmark = pytest.mark.interop
 
-AWS = Path("/tmp/awscli2/bin/aws")
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src"
-# ../shared/tools beside the main checkout (or beside the worktrees' parent)
-SHARED_TOOLS = [REPO.parent / "shared" / "tools", REPO.parent.parent / "shared" / "tools"]
+# ../shared/tools beside the checkout (or beside a worktree's parent)
+INSTALLERS = [
+    base / "shared" / "tools" / "install-aws-cli-v2.sh"
+    for base in (REPO.parent, REPO.parent.parent)
+]
 KEY, SECRET = "AKIDINTEROPV2", "interop-v2-secret"
 MIB = 1024 * 1024
 
@@ -42,32 +44,25 @@ def environment(tmp: Path) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def aws_cli() -> str:
+    installer = next((path for path in INSTALLERS if path.exists()), None)
+    if installer is None:
+        pytest.skip("needs ../shared/tools/install-aws-cli-v2.sh (the real AWS CLI v2)")
+    done = subprocess.run(["bash", str(installer)], capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
 @pytest.fixture
-def served(tmp_path):
-    if not AWS.exists() or not any(path.is_dir() for path in SHARED_TOOLS):
-        pytest.skip("needs the AWS CLI v2 at /tmp/awscli2 and ../shared/tools")
+def served(tmp_path, aws_cli):
     env = environment(tmp_path)
-    with open(tmp_path / "serve.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sagemaker_async.local", "--port", "0"]
-            + ["--data-dir", str(tmp_path / "data")],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=log,
-        )
-    assert process.stdout is not None
-    url = process.stdout.readline().decode().strip()
-    assert url.startswith("http://"), (tmp_path / "serve.log").read_text()
-    yield url, env
-    process.terminate()
-    process.wait(20)
-    process.stdout.close()
+    with ServeProcess(["--data-dir", str(tmp_path / "data")], env=env) as server:
+        yield server.url, {**env, "AWS_CLI_V2": aws_cli}
 
 
 def aws(url: str, env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [str(AWS), "--endpoint-url", url, *args],
+        [env["AWS_CLI_V2"], "--endpoint-url", url, *args],
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
