@@ -107,6 +107,27 @@ def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, A
     return result.stdout.decode(), json.loads(result.stderr.decode().strip().splitlines()[-1])
 
 
+CLI_PROBE = """
+import json, runpy, sys
+{before}
+sys.argv = ["sagemaker-async", *json.loads(sys.argv[1])]
+try:
+    runpy.run_module("sagemaker_async", run_name="__main__")
+except SystemExit:
+    pass
+sys.stdout.flush()
+print(json.dumps({report}), file=sys.stderr)
+"""
+
+
+def probe_cli(
+    args: list[str], env: dict[str, str], report: str, before: str = ""
+) -> tuple[str, Any]:
+    """Run the CLI in a probe process: ``before`` runs first, then the command line; (stdout,
+    the value of the expression ``report`` once it has ended)."""
+    return run_probe(CLI_PROBE.format(before=before, report=report), args, env)
+
+
 def closed_port() -> int:
     """A loopback port nobody listens on (free a moment ago): connections to it are refused."""
     with socket.socket() as s:

@@ -34,7 +34,7 @@ from completion_support import (
     write_aws_config,
     zsh_offers,
 )
-from helpers import REPO, SRC, closed_port, run_cli, run_probe
+from helpers import REPO, SRC, closed_port, probe_cli, run_cli
 from sagemaker_async.cli import completion as engine
 from sagemaker_async.cli.tree import build_tree
 from serving import Serve
@@ -567,26 +567,18 @@ def test_completing_does_not_load_client_machinery(aws_home):
         assert not [m for m in HEAVY if m in modules], words
 
 
-AUDIT_PROBE = """
-import json, runpy, sys
+AUDIT_HOOK = """
 events = []
 def hook(event, args):
     if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
         events.append([event, repr(args)])
 sys.addaudithook(hook)
-sys.argv = ["sagemaker-async", *json.loads(sys.argv[1])]
-try:
-    runpy.run_module("sagemaker_async", run_name="__main__")
-except SystemExit:
-    pass
-sys.stdout.flush()
-print(json.dumps(events), file=sys.stderr)
 """
 
 
 def audited(args: list[str], env: dict[str, str]) -> tuple[str, list[list[str]]]:
     """Run the CLI with an audit hook: (stdout, the socket events it caused)."""
-    return run_probe(AUDIT_PROBE, args, env)
+    return probe_cli(args, env, "events", before=AUDIT_HOOK)
 
 
 @pytest.mark.parametrize(

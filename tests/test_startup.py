@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import run_cli, run_probe
+from helpers import probe_cli, run_cli, run_probe
 
 HEAVY = ("botocore.session", "botocore.client", "botocore.loaders", "botocore.endpoint", "urllib3")
 
-PROBE = """
-import json, runpy, sys
-sys.argv = ["sagemaker-async", *json.loads(sys.argv[1])]
-try:
-    runpy.run_module("sagemaker_async", run_name="__main__")
-except SystemExit:
-    pass
-sys.stdout.flush()
-print(json.dumps(sorted(sys.modules)), file=sys.stderr)
-"""
-
 
 def loaded_modules(args: list[str], env: dict[str, str]) -> set[str]:
-    return set(run_probe(PROBE, args, env)[1])
+    return set(probe_cli(args, env, "sorted(sys.modules)")[1])
 
 
 @pytest.mark.parametrize(
