@@ -15,6 +15,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src"
+# What every Python process the tests start gets on PYTHONPATH: this checkout's package, and a
+# sitecustomize that refuses any name lookup or connection that is not loopback.
+LOOPBACK_GUARD = REPO / "tests" / "loopback_guard"
+CHILD_PYTHONPATH = os.pathsep.join([str(SRC), str(LOOPBACK_GUARD)])
 GOLDEN_DIR = REPO / "tests" / "golden" / "aws-cli-v2.36.7"
 
 # Placeholders used in the captures, and the stub port they were made with.
@@ -44,7 +48,7 @@ def clean_env(home: Path, **variables: str) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         **home_variables(home),
-        "PYTHONPATH": str(SRC),
+        "PYTHONPATH": CHILD_PYTHONPATH,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
@@ -56,7 +60,11 @@ def _with_source_tree(env: dict[str, str]) -> dict[str, str]:
     """Put the working tree's package first, so the tests exercise it whether or not (and
     however) the package is installed in the interpreter's environment."""
     env = dict(env)
-    paths = [str(SRC), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    paths = [
+        str(SRC),
+        str(LOOPBACK_GUARD),
+        *filter(None, env.get("PYTHONPATH", "").split(os.pathsep)),
+    ]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     return env
 
@@ -98,6 +106,8 @@ def run_probe(script: str, args: list[str], env: dict[str, str]) -> tuple[str, A
     the script prints as the last line of stderr)."""
     result = subprocess.run(
         [sys.executable, "-c", script, json.dumps(args)],
+        # No loopback guard here: a probe may watch connections with an audit hook of its own,
+        # which must see them (it refuses them itself).
         env={**env, "PYTHONPATH": str(SRC)},
         capture_output=True,
         stdin=subprocess.DEVNULL,
@@ -150,7 +160,7 @@ def run_shell(
 ) -> subprocess.CompletedProcess[bytes]:
     """``bash -euo pipefail -c SCRIPT`` with ``sagemaker-async`` (this checkout) on PATH."""
     bin_dir = write_shell_wrapper(cwd)
-    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PYTHONPATH": str(SRC)}
+    env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}", "PYTHONPATH": CHILD_PYTHONPATH}
     return subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         env=env,

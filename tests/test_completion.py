@@ -34,7 +34,7 @@ from completion_support import (
     write_aws_config,
     zsh_offers,
 )
-from helpers import REPO, SRC, closed_port, probe_cli, run_cli
+from helpers import CHILD_PYTHONPATH, REPO, closed_port, probe_cli, run_cli
 from sagemaker_async.cli import completion as engine
 from sagemaker_async.cli.tree import build_tree
 from serving import Serve
@@ -572,6 +572,8 @@ events = []
 def hook(event, args):
     if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
         events.append([event, repr(args)])
+        if not any(host in repr(args) for host in ("'127.", "'::1'", "'localhost'")):
+            raise PermissionError("the test refuses anything but loopback")
 sys.addaudithook(hook)
 """
 
@@ -630,7 +632,7 @@ def shell_env(tmp_path: Path, files: Path) -> dict[str, str]:
     config, credentials = write_aws_config(tmp_path)
     return {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}",
-        "PYTHONPATH": str(SRC),
+        "PYTHONPATH": CHILD_PYTHONPATH,
         "HOME": str(home),
         "ZDOTDIR": str(home),
         "HISTFILE": str(home / "history"),

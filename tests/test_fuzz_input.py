@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from helpers import SRC
+from helpers import CHILD_PYTHONPATH
 
 DOCUMENTED_CODES = {0, 3, 4, 130, 252, 253, 254, 255}
 INTERNAL = re.compile(
@@ -189,7 +189,7 @@ def test_no_input_escapes(stub, aws_home, tmp_path):
     (tmp_path / "data.bin").write_bytes(bytes(range(256)))
     (tmp_path / "doc.json").write_text('{"EndpointName": "from-file", "Extra": [1, 2]}')
     pool = values(tmp_path)
-    base_env = {**aws_home, "AWS_MAX_ATTEMPTS": "1", "PYTHONPATH": str(SRC)}
+    base_env = {**aws_home, "AWS_MAX_ATTEMPTS": "1", "PYTHONPATH": CHILD_PYTHONPATH}
     server = subprocess.Popen(
         [sys.executable, str(SERVER)],
         stdin=subprocess.PIPE,

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from helpers import SRC, run_cli, start_cli
+from helpers import CHILD_PYTHONPATH, SRC, run_cli, start_cli
 
 INVOKE = ["sagemaker-runtime", "invoke-endpoint-async", "--endpoint-name", "my-endpoint"]
 LOCATION = ["--input-location", "s3://in-bucket/input.json", "--inference-id", "inf-0001"]
@@ -432,7 +432,7 @@ def _run_in_pty(args, env):
     master, slave = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "sagemaker_async", *args],
-        env={**env, "PYTHONPATH": str(SRC)},
+        env={**env, "PYTHONPATH": CHILD_PYTHONPATH},
         stdin=subprocess.DEVNULL,
         stdout=slave,
         stderr=subprocess.PIPE,
@@ -478,7 +478,7 @@ def test_missing_pager_is_253(stub, aws_home):
     master, slave = pty.openpty()
     process = subprocess.run(
         [sys.executable, "-m", "sagemaker_async", *INVOKE, *LOCATION, "--endpoint-url", stub.url],
-        env={**env, "PYTHONPATH": str(SRC)},
+        env={**env, "PYTHONPATH": CHILD_PYTHONPATH},
         stdin=subprocess.DEVNULL,
         stdout=slave,
         stderr=subprocess.PIPE,
@@ -496,7 +496,7 @@ def test_ctrl_c_exits_130_with_a_newline_on_stdout(stub, aws_home):
     stub.scenario = "slow:10"
     process = subprocess.Popen(
         [sys.executable, "-m", "sagemaker_async", *INVOKE, *LOCATION, "--endpoint-url", stub.url],
-        env={**aws_home, "PYTHONPATH": str(SRC)},
+        env={**aws_home, "PYTHONPATH": CHILD_PYTHONPATH},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import SRC
+from helpers import CHILD_PYTHONPATH
 from homeguard import RealHome, real_home_variables_of
 
 
@@ -59,7 +59,7 @@ def test_each_test_has_a_home_of_its_own(isolated_home):
     code = "from sagemaker_async.request import botocache; print(botocache.cache_dir())"
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(SRC)},
+        env={**os.environ, "PYTHONPATH": CHILD_PYTHONPATH},
         capture_output=True,
         check=True,
     )

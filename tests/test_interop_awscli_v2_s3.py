@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import CHILD_PYTHONPATH
 from sagemaker_async.local.process import ServeProcess
 
 pytestmark = pytest.mark.interop
@@ -33,7 +34,7 @@ def environment(tmp: Path) -> dict[str, str]:
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": str(tmp),
-        "PYTHONPATH": str(SRC),
+        "PYTHONPATH": CHILD_PYTHONPATH,
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_CONFIG_FILE": str(tmp / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "credentials"),

@@ -15,7 +15,7 @@ import urllib.request
 import botocore.session
 from botocore.config import Config
 
-from helpers import REPO, SRC, run_shell
+from helpers import CHILD_PYTHONPATH, REPO, run_shell
 from stub import ACCESS_KEY, SECRET_KEY
 
 PAGE = REPO / "docs" / "local-endpoint.md"
@@ -77,7 +77,7 @@ def test_the_url_recipe_returns_while_serve_runs_on_in_the_background(aws_home, 
 def test_a_bad_bucket_name_is_one_line_and_exit_252(aws_home, tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "sagemaker_async", "serve", "--port", "0", "--bucket", "Bad_Name"],
-        env={**aws_home, "PYTHONPATH": str(SRC)},
+        env={**aws_home, "PYTHONPATH": CHILD_PYTHONPATH},
         cwd=tmp_path,
         capture_output=True,
         stdin=subprocess.DEVNULL,

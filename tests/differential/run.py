@@ -31,6 +31,9 @@ HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 REPO = TESTS.parent
 SRC = REPO / "src"
+# On both CLIs' PYTHONPATH: refuses any name lookup or connection that is not loopback, so a
+# generated case that names no usable endpoint can never reach AWS.
+LOOPBACK_GUARD = TESTS / "loopback_guard"
 # ../shared beside the clone (CI); one level further up for a git worktree of it.
 INSTALLER = next(
     (
@@ -80,6 +83,7 @@ def base_env(folder: Path) -> dict[str, str]:
     home = folder / "home"
     return {
         "PATH": os.environ.get("PATH", os.defpath),
+        "PYTHONPATH": str(LOOPBACK_GUARD),
         "HOME": str(home),
         "AWS_CONFIG_FILE": str(home / "config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
@@ -127,7 +131,7 @@ class Runner:
             env = {**base_env(folder), **substitute(case["env"], folder, stub.port)}
             stub.scenario = case["scenario"]
             aws = run_one(self.aws, args, env, stub)
-            ours_env = {**env, "PYTHONPATH": str(SRC)}
+            ours_env = {**env, "PYTHONPATH": os.pathsep.join([str(SRC), str(LOOPBACK_GUARD)])}
             ours = run_one(self.ours, args, ours_env, stub)
             # Paths name this run's folder: show them as @DIR@ so reports are replayable.
             for run in (aws, ours):

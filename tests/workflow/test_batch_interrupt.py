@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import SRC, run_cli
+from helpers import CHILD_PYTHONPATH, run_cli
 
 from .support import BATCH
 
@@ -68,7 +68,7 @@ def test_ctrl_c_at_any_moment_ends_with_every_known_result_and_the_summary(
     start_serve, aws_home, tmp_path
 ):
     server = start_serve("echo", "held")
-    env = {**aws_home, "PYTHONPATH": str(SRC)}
+    env = {**aws_home, "PYTHONPATH": CHILD_PYTHONPATH}
     base = [sys.executable, "-m", "sagemaker_async", "--endpoint-url", server.url, *BATCH]
     fresh_text = requests_text("echo", 0.3)
     # An earlier run accepted every line of this file; its inferences take a minute, so a
@@ -130,7 +130,7 @@ def test_a_second_ctrl_c_stops_waiting_for_calls_in_flight_and_says_so(
     with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
         proc = subprocess.Popen(
             [*cli, "--requests", str(requests), "--wait"],
-            env={**aws_home, "PYTHONPATH": str(SRC)},
+            env={**aws_home, "PYTHONPATH": CHILD_PYTHONPATH},
             stdout=out,
             stderr=err,
             stdin=subprocess.DEVNULL,

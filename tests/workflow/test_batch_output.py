@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from helpers import SRC, run_cli
+from helpers import CHILD_PYTHONPATH, run_cli
 
 from .support import BATCH, INVOKE, error_lines
 
@@ -131,7 +131,7 @@ def test_requests_from_a_terminal_are_refused_instead_of_waiting_for_ctrl_d(
         result = subprocess.run(
             [sys.executable, "-m", "sagemaker_async", "--endpoint-url", stub.url, *BATCH]
             + ["--requests", "-", "--state", str(tmp_path / "state")],
-            env={**aws_home, "PYTHONPATH": str(SRC)},
+            env={**aws_home, "PYTHONPATH": CHILD_PYTHONPATH},
             stdin=follower,
             capture_output=True,
             timeout=60,

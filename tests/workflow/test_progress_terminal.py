@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from helpers import SRC
+from helpers import CHILD_PYTHONPATH
 
 from .support import BATCH, INVOKE
 
@@ -103,7 +103,7 @@ def run_on_terminal(args: list[str], env: dict[str, str], columns: int) -> tuple
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     proc = subprocess.Popen(
         [sys.executable, "-m", "sagemaker_async", *args],
-        env={**env, "PYTHONPATH": str(SRC), "TERM": "xterm"},
+        env={**env, "PYTHONPATH": CHILD_PYTHONPATH, "TERM": "xterm"},
         stdin=subprocess.DEVNULL,
         stdout=follower,
         stderr=follower,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SRC, run_cli
+from helpers import CHILD_PYTHONPATH, run_cli
 
 from .support import BATCH, INPUT_BUCKET, error_lines
 
@@ -66,7 +66,7 @@ def test_a_large_batch_interrupted_then_resumed_submits_each_line_once(
     expected = write_requests(requests)
     state = Path(str(requests) + ".state")
     cli = [sys.executable, "-m", "sagemaker_async", "--endpoint-url", server.url, *BATCH]
-    env = {**aws_home, "PYTHONPATH": str(SRC)}
+    env = {**aws_home, "PYTHONPATH": CHILD_PYTHONPATH}
 
     # Run 1: interrupted once some lines are in the state file.
     with open(tmp_path / "run1.out", "wb") as out, open(tmp_path / "run1.err", "wb") as err:
