@@ -490,12 +490,12 @@ class S3Api:
     # -- entry -----------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         resource = unquote(req.raw_path)
+        params = sigv4.query_pairs(req.raw_query)
         try:
             signed = self._authenticate(req)
             presigned = signed is None or "X-Amz-Signature=" in req.raw_query
             bucket, key = self._split(req)
             resource = f"/{bucket}/{key}" if key else f"/{bucket}" if bucket else "/"
-            params = self._params(req.raw_query)
             self._refuse_unsupported(req, params)
             owner = req.headers.get("x-amz-expected-bucket-owner")
             source_owner = req.headers.get("x-amz-source-expected-bucket-owner")
@@ -507,7 +507,7 @@ class S3Api:
         except sigv4.AuthError as err:
             signature = (req.headers.get("Authorization") or "").rpartition("Signature=")[2]
             if not signature:
-                signature = self._params(req.raw_query).get("Signature", "")
+                signature = params.get("Signature", "")
             response = error_response(_auth_error(err, signature), req, resource)
         except StoreError as err:
             response = error_response(err, req, resource)
@@ -574,14 +574,6 @@ class S3Api:
         if key:
             validate_key(key)
         return bucket, key
-
-    @staticmethod
-    def _params(raw_query: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for part in raw_query.split("&") if raw_query else []:
-            name, _, value = part.partition("=")
-            out.setdefault(unquote(name), unquote(value))
-        return out
 
     def _dispatch(self, req, signed, presigned, bucket, key, params) -> Response:
         method = req.method
