@@ -579,7 +579,7 @@ class S3Api:
         method = req.method
         if not bucket:
             if method == "GET":
-                self._empty_body(req, signed, presigned)
+                self._drain_body(req, signed, presigned)
                 return self.list_buckets()
             raise _method_not_allowed()
         if not key:
@@ -595,15 +595,13 @@ class S3Api:
                 return self.copy_object(req, bucket, key)
             return self.put_object(req, signed, presigned, bucket, key)
         if method == "POST":
-            body = Payload(req, signed, presigned, object_checksums="uploadId" in params)
-            data = body.read_all(MAX_XML_BYTES)
-            body.finish()
+            data = self._read_body(req, signed, presigned, object_checksums="uploadId" in params)
             if "uploads" in params:
                 return self.create_upload(req, bucket, key)
             if "uploadId" in params:
                 return self.complete_upload(req, bucket, key, params["uploadId"], data)
             raise _method_not_allowed()
-        self._empty_body(req, signed, presigned)
+        self._drain_body(req, signed, presigned)
         if {"tagging", "acl", "versioning"} & params.keys():
             return self._truthful_read(req, bucket, key, params)
         if method in ("GET", "HEAD"):
@@ -626,19 +624,13 @@ class S3Api:
     def _bucket_call(self, req, signed, presigned, bucket, params) -> Response:
         method = req.method
         if method == "PUT":
-            body = Payload(req, signed, presigned) if req.body is not None else None
-            data = body.read_all(MAX_XML_BYTES) if body is not None else b""
-            if body is not None:
-                body.finish()
+            data = self._read_body(req, signed, presigned) if req.body is not None else b""
             return self.create_bucket(bucket, data)
         if method == "POST" and "delete" not in params:
             raise _not_implemented("POST Object (browser-based upload)", header=False)
         if method == "POST":
-            body = Payload(req, signed, presigned)
-            data = body.read_all(MAX_XML_BYTES)
-            body.finish()
-            return self.delete_objects(bucket, data)
-        self._empty_body(req, signed, presigned)
+            return self.delete_objects(bucket, self._read_body(req, signed, presigned))
+        self._drain_body(req, signed, presigned)
         if {"tagging", "acl", "versioning"} & params.keys():
             return self._truthful_read(req, bucket, "", params)
         if method == "HEAD":
@@ -661,16 +653,18 @@ class S3Api:
             return Response(204)
         raise _method_not_allowed()
 
-    def _empty_body(self, req, signed, presigned) -> None:
-        if req.body is not None:
-            self._drain_body(req, signed, presigned)
+    @staticmethod
+    def _read_body(req, signed, presigned, object_checksums: bool = False) -> bytes:
+        """A small (XML) body, read whole and checked against what it declares."""
+        body = Payload(req, signed, presigned, object_checksums=object_checksums)
+        data = body.read_all(MAX_XML_BYTES)
+        body.finish()
+        return data
 
     def _drain_body(self, req, signed, presigned) -> None:
-        if req.body is None:
-            return
-        body = Payload(req, signed, presigned)
-        body.read_all(MAX_XML_BYTES)
-        body.finish()
+        """Read, check and drop a body the operation does not use (if there is one)."""
+        if req.body is not None:
+            self._read_body(req, signed, presigned)
 
     def _truthful_read(self, req, bucket: str, key: str, params) -> Response:
         """GetObjectTagging/DeleteObjectTagging, Get(Bucket|Object)Acl, GetBucketVersioning."""
