@@ -129,6 +129,7 @@ _UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
 # Reads of features serve refuses to set, answered truthfully: an object never has tags (a
 # PUT with tags is refused), versioning was never enabled, every ACL is the owner's.
 _TRUTHFUL_READS = {("GET", "tagging"), ("DELETE", "tagging"), ("GET", "versioning"), ("GET", "acl")}
+_SOURCE_TRUNCATED = "The source object ended early"  # a copy source shorter than its size
 ACCOUNT_ID = "123456789012"
 OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
 OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
@@ -909,7 +910,7 @@ class S3Api:
         hasher = checksums.new(algorithm) if algorithm else None
         try:
             with fh:
-                _copy_range(fh, writer, 0, info.size, hasher)
+                writer.copy_from(fh, 0, info.size, hasher, truncated=_SOURCE_TRUNCATED)
         except BaseException:
             writer.discard()
             raise
@@ -1090,7 +1091,7 @@ class S3Api:
             hasher = checksums.new(algorithm) if algorithm else None
             writer = self.store.new_writer()
             try:
-                _copy_range(fh, writer, start, end - start + 1, hasher)
+                writer.copy_from(fh, start, end - start + 1, hasher, truncated=_SOURCE_TRUNCATED)
             except BaseException:
                 writer.discard()
                 raise
@@ -1297,19 +1298,6 @@ def _bounded_int(params: dict[str, str], name: str, default: int) -> int:
             ArgumentValue=value,
         )
     return min(number, 1000) if default == 1000 else number
-
-
-def _copy_range(fh, writer, start: int, length: int, hasher=None) -> None:
-    fh.seek(start)
-    remaining = length
-    while remaining:
-        data = fh.read(min(remaining, 1 << 20))
-        if not data:
-            raise S3Error("InternalError", "The source object ended early", 500)
-        writer.write(data)
-        if hasher is not None:
-            hasher.update(data)
-        remaining -= len(data)
 
 
 def _parse_http_date(value: str) -> float | None:
