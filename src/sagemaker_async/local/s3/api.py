@@ -1323,13 +1323,11 @@ def _check_conditions(headers, info: ObjectInfo, prefix: str = "") -> bool:
     modified = int(info.last_modified)
     if if_match is not None:
         if not etag_matches(if_match, info.etag):
-            raise precondition_failed(f"{prefix}If-Match" if prefix else "If-Match")
+            raise precondition_failed(f"{prefix}If-Match")
     elif if_unmodified is not None:
         when = _parse_http_date(if_unmodified)
         if when is not None and modified > when:
-            raise precondition_failed(
-                f"{prefix}If-Unmodified-Since" if prefix else "If-Unmodified-Since"
-            )
+            raise precondition_failed(f"{prefix}If-Unmodified-Since")
     if if_none is not None:
         if etag_matches(if_none, info.etag):
             if prefix:
