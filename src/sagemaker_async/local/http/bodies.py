@@ -180,10 +180,8 @@ class AwsChunkedReader:
         self.has_trailer = has_trailer
         self.previous = signed.signature if signed else ""
         self.trailers: dict[str, str] = {}
-        self.buffer = b""
         self.left = 0
         self.done = False
-        self.decoded = 0
         self._chunk_hash: HASH | None = None  # sha256 of the current chunk, signed bodies only
         self._chunk_signature = ""
 
@@ -288,5 +286,4 @@ class AwsChunkedReader:
                 if self._read_exact(2) != b"\r\n":
                     raise BodyError("InvalidRequest", "Malformed aws-chunked chunk")
                 self._end_chunk()
-        self.decoded += len(out)
         return bytes(out)

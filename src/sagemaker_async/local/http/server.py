@@ -92,7 +92,9 @@ def runtime_auth_error(err: sigv4.AuthError) -> InvokeError:
             f"There were headers present in the request which were not signed: {err.message}",
             403,
         )
-    code, status, message = RUNTIME_AUTH_ERRORS.get(err.reason, RUNTIME_AUTH_ERRORS["malformed"])
+    code, status, message = RUNTIME_AUTH_ERRORS.get(
+        err.reason, RUNTIME_AUTH_ERRORS[sigv4.MALFORMED]
+    )
     return InvokeError(code, message or err.message, status)
 
 

@@ -418,7 +418,7 @@ def _iso(ts: float) -> str:
 
 
 def is_v2_presigned(raw_query: str) -> bool:
-    params = _query_pairs(raw_query)
+    params = query_pairs(raw_query)
     return "AWSAccessKeyId" in params and "Signature" in params
 
 
@@ -437,7 +437,7 @@ def verify_v2_query(
     the canonical resource. Raises AuthError (``message`` of BAD_SIGNATURE: the string to sign).
     """
     now = time.time() if now is None else now
-    params = _query_pairs(raw_query)
+    params = query_pairs(raw_query)
     access_key = params["AWSAccessKeyId"]
     if access_key != credentials.access_key:
         raise AuthError(UNKNOWN_KEY, access_key)
@@ -492,7 +492,8 @@ def verify_v2_query(
         raise AuthError(BAD_SIGNATURE, string_to_sign)
 
 
-def _query_pairs(raw_query: str) -> dict[str, str]:
+def query_pairs(raw_query: str) -> dict[str, str]:
+    """The decoded query parameters; the first of a repeated name wins."""
     out: dict[str, str] = {}
     for part in raw_query.split("&") if raw_query else []:
         key, _, value = part.partition("=")

@@ -129,6 +129,7 @@ _UNSUPPORTED_HEADERS: dict[str, frozenset[str] | None] = {
 # Reads of features serve refuses to set, answered truthfully: an object never has tags (a
 # PUT with tags is refused), versioning was never enabled, every ACL is the owner's.
 _TRUTHFUL_READS = {("GET", "tagging"), ("DELETE", "tagging"), ("GET", "versioning"), ("GET", "acl")}
+_SOURCE_TRUNCATED = "The source object ended early"  # a copy source shorter than its size
 ACCOUNT_ID = "123456789012"
 OWNER_ID = hashlib.sha256(ACCOUNT_ID.encode()).hexdigest()  # a canonical user ID's shape
 OWNER_XML = f"<Owner><ID>{OWNER_ID}</ID><DisplayName>local</DisplayName></Owner>"
@@ -490,12 +491,12 @@ class S3Api:
     # -- entry -----------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         resource = unquote(req.raw_path)
+        params = sigv4.query_pairs(req.raw_query)
         try:
             signed = self._authenticate(req)
             presigned = signed is None or "X-Amz-Signature=" in req.raw_query
             bucket, key = self._split(req)
             resource = f"/{bucket}/{key}" if key else f"/{bucket}" if bucket else "/"
-            params = self._params(req.raw_query)
             self._refuse_unsupported(req, params)
             owner = req.headers.get("x-amz-expected-bucket-owner")
             source_owner = req.headers.get("x-amz-source-expected-bucket-owner")
@@ -507,7 +508,7 @@ class S3Api:
         except sigv4.AuthError as err:
             signature = (req.headers.get("Authorization") or "").rpartition("Signature=")[2]
             if not signature:
-                signature = self._params(req.raw_query).get("Signature", "")
+                signature = params.get("Signature", "")
             response = error_response(_auth_error(err, signature), req, resource)
         except StoreError as err:
             response = error_response(err, req, resource)
@@ -553,7 +554,10 @@ class S3Api:
         for name in params:
             if name in _UNSUPPORTED and (req.method, name) not in _TRUTHFUL_READS:
                 raise _not_implemented(name, header=False)
+        present = {name.lower() for name in req.headers}  # one pass, not one per name
         for name, accepted in _UNSUPPORTED_HEADERS.items():
+            if name not in present:
+                continue
             value = req.headers.get(name)
             if value is not None and (accepted is None or value.strip() not in accepted):
                 raise _not_implemented(name, header=True)
@@ -575,19 +579,11 @@ class S3Api:
             validate_key(key)
         return bucket, key
 
-    @staticmethod
-    def _params(raw_query: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for part in raw_query.split("&") if raw_query else []:
-            name, _, value = part.partition("=")
-            out.setdefault(unquote(name), unquote(value))
-        return out
-
     def _dispatch(self, req, signed, presigned, bucket, key, params) -> Response:
         method = req.method
         if not bucket:
             if method == "GET":
-                self._empty_body(req, signed, presigned)
+                self._drain_body(req, signed, presigned)
                 return self.list_buckets()
             raise _method_not_allowed()
         if not key:
@@ -603,15 +599,13 @@ class S3Api:
                 return self.copy_object(req, bucket, key)
             return self.put_object(req, signed, presigned, bucket, key)
         if method == "POST":
-            body = Payload(req, signed, presigned, object_checksums="uploadId" in params)
-            data = body.read_all(MAX_XML_BYTES)
-            body.finish()
+            data = self._read_body(req, signed, presigned, object_checksums="uploadId" in params)
             if "uploads" in params:
                 return self.create_upload(req, bucket, key)
             if "uploadId" in params:
                 return self.complete_upload(req, bucket, key, params["uploadId"], data)
             raise _method_not_allowed()
-        self._empty_body(req, signed, presigned)
+        self._drain_body(req, signed, presigned)
         if {"tagging", "acl", "versioning"} & params.keys():
             return self._truthful_read(req, bucket, key, params)
         if method in ("GET", "HEAD"):
@@ -634,19 +628,13 @@ class S3Api:
     def _bucket_call(self, req, signed, presigned, bucket, params) -> Response:
         method = req.method
         if method == "PUT":
-            body = Payload(req, signed, presigned) if req.body is not None else None
-            data = body.read_all(MAX_XML_BYTES) if body is not None else b""
-            if body is not None:
-                body.finish()
+            data = self._read_body(req, signed, presigned) if req.body is not None else b""
             return self.create_bucket(bucket, data)
         if method == "POST" and "delete" not in params:
             raise _not_implemented("POST Object (browser-based upload)", header=False)
         if method == "POST":
-            body = Payload(req, signed, presigned)
-            data = body.read_all(MAX_XML_BYTES)
-            body.finish()
-            return self.delete_objects(bucket, data)
-        self._empty_body(req, signed, presigned)
+            return self.delete_objects(bucket, self._read_body(req, signed, presigned))
+        self._drain_body(req, signed, presigned)
         if {"tagging", "acl", "versioning"} & params.keys():
             return self._truthful_read(req, bucket, "", params)
         if method == "HEAD":
@@ -669,16 +657,18 @@ class S3Api:
             return Response(204)
         raise _method_not_allowed()
 
-    def _empty_body(self, req, signed, presigned) -> None:
-        if req.body is not None:
-            self._drain_body(req, signed, presigned)
+    @staticmethod
+    def _read_body(req, signed, presigned, object_checksums: bool = False) -> bytes:
+        """A small (XML) body, read whole and checked against what it declares."""
+        body = Payload(req, signed, presigned, object_checksums=object_checksums)
+        data = body.read_all(MAX_XML_BYTES)
+        body.finish()
+        return data
 
     def _drain_body(self, req, signed, presigned) -> None:
-        if req.body is None:
-            return
-        body = Payload(req, signed, presigned)
-        body.read_all(MAX_XML_BYTES)
-        body.finish()
+        """Read, check and drop a body the operation does not use (if there is one)."""
+        if req.body is not None:
+            self._read_body(req, signed, presigned)
 
     def _truthful_read(self, req, bucket: str, key: str, params) -> Response:
         """GetObjectTagging/DeleteObjectTagging, Get(Bucket|Object)Acl, GetBucketVersioning."""
@@ -923,7 +913,7 @@ class S3Api:
         hasher = checksums.new(algorithm) if algorithm else None
         try:
             with fh:
-                _copy_range(fh, writer, 0, info.size, hasher)
+                writer.copy_from(fh, 0, info.size, hasher, truncated=_SOURCE_TRUNCATED)
         except BaseException:
             writer.discard()
             raise
@@ -1104,7 +1094,7 @@ class S3Api:
             hasher = checksums.new(algorithm) if algorithm else None
             writer = self.store.new_writer()
             try:
-                _copy_range(fh, writer, start, end - start + 1, hasher)
+                writer.copy_from(fh, start, end - start + 1, hasher, truncated=_SOURCE_TRUNCATED)
             except BaseException:
                 writer.discard()
                 raise
@@ -1313,19 +1303,6 @@ def _bounded_int(params: dict[str, str], name: str, default: int) -> int:
     return min(number, 1000) if default == 1000 else number
 
 
-def _copy_range(fh, writer, start: int, length: int, hasher=None) -> None:
-    fh.seek(start)
-    remaining = length
-    while remaining:
-        data = fh.read(min(remaining, 1 << 20))
-        if not data:
-            raise S3Error("InternalError", "The source object ended early", 500)
-        writer.write(data)
-        if hasher is not None:
-            hasher.update(data)
-        remaining -= len(data)
-
-
 def _parse_http_date(value: str) -> float | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value)
@@ -1346,13 +1323,11 @@ def _check_conditions(headers, info: ObjectInfo, prefix: str = "") -> bool:
     modified = int(info.last_modified)
     if if_match is not None:
         if not etag_matches(if_match, info.etag):
-            raise precondition_failed(f"{prefix}If-Match" if prefix else "If-Match")
+            raise precondition_failed(f"{prefix}If-Match")
     elif if_unmodified is not None:
         when = _parse_http_date(if_unmodified)
         if when is not None and modified > when:
-            raise precondition_failed(
-                f"{prefix}If-Unmodified-Since" if prefix else "If-Unmodified-Since"
-            )
+            raise precondition_failed(f"{prefix}If-Unmodified-Since")
     if if_none is not None:
         if etag_matches(if_none, info.etag):
             if prefix:

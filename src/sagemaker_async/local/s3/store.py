@@ -175,6 +175,22 @@ class ObjectWriter:
         self.md5.update(data)
         self.size += len(data)
 
+    def copy_from(
+        self, fh, start: int, length: int, hasher=None, *, truncated: str = "Part file truncated"
+    ) -> None:
+        """Append ``length`` bytes of ``fh`` from ``start`` (also into ``hasher``); a file that
+        ends early is an InternalError with the ``truncated`` message."""
+        fh.seek(start)
+        remaining = length
+        while remaining:
+            data = fh.read(min(remaining, 1 << 20))
+            if not data:
+                raise StoreError("InternalError", truncated, 500)
+            self.write(data)
+            if hasher is not None:
+                hasher.update(data)
+            remaining -= len(data)
+
     def finish(self, info: ObjectInfo) -> None:
         trailer = json.dumps(info.to_json(), separators=(",", ":")).encode("utf-8")
         self.fh.write(trailer)
@@ -597,15 +613,7 @@ class S3Store:
             for part_path, info in infos:
                 digests += bytes.fromhex(info.etag.strip('"'))
                 with open(part_path, "rb") as fh:
-                    remaining = info.size
-                    while remaining:
-                        chunk = fh.read(min(remaining, 1 << 20))
-                        if not chunk:
-                            raise StoreError("InternalError", "Part file truncated", 500)
-                        writer.write(chunk)
-                        if full is not None:
-                            full.update(chunk)
-                        remaining -= len(chunk)
+                    writer.copy_from(fh, 0, info.size, full)
         except BaseException:
             writer.discard()
             raise
