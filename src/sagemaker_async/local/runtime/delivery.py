@@ -272,9 +272,7 @@ def send(subscription: Subscription, envelope: dict) -> str | None:
         conn.request("POST", subscription.path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
-    except OSError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    except http.client.HTTPException as exc:
+    except (OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
     finally:
         conn.close()
