@@ -58,24 +58,33 @@ def cli(url: str, *args: str) -> list[str]:
     return [sys.executable, "-m", "sagemaker_async", "--endpoint-url", url, *args]
 
 
-def batch_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> tuple[float, float]:
-    """(submissions/s over the process's wall time, the rate the batch summary reports)."""
-    path = folder / "requests.jsonl"
+def run_batch(
+    url: str, env: dict[str, str], path: Path, requests: int, *options: str
+) -> tuple[subprocess.CompletedProcess[bytes], float]:
+    """Write ``requests`` echo requests to ``path`` (InferenceIds ``<path stem>-N``), run
+    ``batch --requests path OPTIONS`` on them; (the finished process, its wall time in s)."""
     body = base64.b64encode(PAYLOAD).decode()
     with path.open("w") as f:
         for n in range(requests):
-            f.write(json.dumps({"EndpointName": "echo", "Body": body, "InferenceId": f"b-{n}"}))
-            f.write("\n")
+            line = {"EndpointName": "echo", "Body": body, "InferenceId": f"{path.stem}-{n}"}
+            f.write(json.dumps(line) + "\n")
     start = time.perf_counter()
     result = subprocess.run(
-        cli(url, "sagemaker-runtime", "batch", "--requests", str(path)),
+        cli(url, "sagemaker-runtime", "batch", "--requests", str(path), *options),
         env=env,
         capture_output=True,
         check=False,
     )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        raise SystemExit(f"batch failed ({result.returncode}): {result.stderr.decode()}")
+        name = " ".join(["batch", *options])
+        raise SystemExit(f"{name} failed ({result.returncode}): {result.stderr.decode()}")
+    return result, elapsed
+
+
+def batch_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> tuple[float, float]:
+    """(submissions/s over the process's wall time, the rate the batch summary reports)."""
+    result, elapsed = run_batch(url, env, folder / "b.jsonl", requests)
     submitted = sum(1 for line in result.stdout.splitlines() if b'"submitted"' in line)
     assert submitted == requests, (submitted, requests)
     reported = re.search(rb"submitted \(([\d.]+)/s\)", result.stderr)
@@ -84,22 +93,7 @@ def batch_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> tu
 
 def batch_wait_rate(url: str, env: dict[str, str], folder: Path, requests: int) -> float:
     """Requests/s of ``batch --wait`` from start to the last output found; all must complete."""
-    path = folder / "wait-requests.jsonl"
-    body = base64.b64encode(PAYLOAD).decode()
-    with path.open("w") as f:
-        for n in range(requests):
-            f.write(json.dumps({"EndpointName": "echo", "Body": body, "InferenceId": f"w-{n}"}))
-            f.write("\n")
-    start = time.perf_counter()
-    result = subprocess.run(
-        cli(url, "sagemaker-runtime", "batch", "--requests", str(path), "--wait"),
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"batch --wait failed ({result.returncode}): {result.stderr.decode()}")
+    result, elapsed = run_batch(url, env, folder / "w.jsonl", requests, "--wait")
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     done = sum(1 for line in lines if "completed" in json.dumps(line).lower())
     assert len(lines) == requests and done == requests, (len(lines), done, requests)

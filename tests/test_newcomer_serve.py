@@ -12,25 +12,12 @@ import sys
 import time
 import urllib.request
 
-import botocore.session
-from botocore.config import Config
-
 from helpers import CHILD_PYTHONPATH, REPO, run_shell
+from serving import make_client
 from stub import ACCESS_KEY, SECRET_KEY
 
 PAGE = REPO / "docs" / "local-endpoint.md"
 BLOCK = re.compile(r"```sh\n(?P<body>url=\$\(sagemaker-async serve .*?)```", re.S)
-
-
-def s3_client(url: str):
-    return botocore.session.Session().create_client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=url,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
-    )
 
 
 def wait_until_gone(pid: int, timeout: float = 30.0) -> bool:
@@ -65,7 +52,8 @@ def test_the_url_recipe_returns_while_serve_runs_on_in_the_background(aws_home, 
         # Still serving after the shell that started it has exited.
         with urllib.request.urlopen(url + "/_status", timeout=10) as response:
             assert "echo" in json.load(response)["Endpoints"]
-        s3_client(url).head_bucket(Bucket="inputs")  # --bucket inputs created it
+        s3 = make_client("s3", url, ACCESS_KEY, SECRET_KEY, s3={"addressing_style": "path"})
+        s3.head_bucket(Bucket="inputs")  # --bucket inputs created it
         assert "buckets created (if missing): inputs" in (tmp_path / "serve.log").read_text()
     finally:
         stopped = run_shell(stop, aws_home, tmp_path, 60)

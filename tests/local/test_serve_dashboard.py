@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from serving import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -109,15 +110,13 @@ def test_dashboard_in_headless_chromium(start_serve, tmp_path, capsys):
         CustomAttributes="fail=model says no",
     )
     runtime.invoke_endpoint_async(EndpointName="other", Body=b"SECRET-PAYLOAD-other")
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        status = server.status()
-        if (
+    wait_until(
+        server.status,
+        lambda status: (
             status["echo"]["Completed"] + status["echo"]["Failed"] == 4
             and status["other"]["Completed"]
-        ):
-            break
-        time.sleep(0.05)
+        ),
+    )
 
     url = server.url + "/_dashboard"
     dumped = run_chromium(browser, tmp_path, "--dump-dom", url)

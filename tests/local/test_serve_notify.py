@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from conftest import CREDENTIALS, REGION, run_serve
+from serving import wait_until
 
 ISO_MILLIS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ENVELOPE_KEYS = {
@@ -115,12 +116,7 @@ def notifications(server) -> dict:
 
 def wait_for_counts(server, condition, timeout: float = 10.0) -> dict:
     """Poll /_status until ``condition(Notifications)`` holds (the counters follow the POSTs)."""
-    end = time.monotonic() + timeout
-    while True:
-        status = notifications(server)
-        if condition(status) or time.monotonic() > end:
-            return status
-        time.sleep(0.05)
+    return wait_until(lambda: notifications(server), condition, timeout)
 
 
 def events_on_disk(server) -> dict[str, dict]:

@@ -11,12 +11,12 @@ import os
 import resource
 import signal
 import socket
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import CREDENTIALS, Serve, object_exists, serve_env, wait_for_object
+from serving import wait_until
 
 FD_LIMIT = 64
 
@@ -27,15 +27,6 @@ def limit_open_files() -> None:
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def poll(condition, timeout: float = 15.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc to count descriptors")
@@ -73,11 +64,13 @@ def check_emfile_retry(server: Serve) -> None:
         while open_fds(pid) < FD_LIMIT:  # each accepted idle connection holds a descriptor
             before = open_fds(pid)
             idle.append(socket.create_connection((parts.hostname, parts.port)))
-            poll(lambda before=before: open_fds(pid) > before, timeout=2.0)
+            wait_until(lambda before=before: open_fds(pid) > before, bool, timeout=2.0)
             assert len(idle) < FD_LIMIT, "serve's descriptors did not fill up"
         response = runtime.invoke_endpoint_async(EndpointName="echo", Body=b"retried")
         assert response["ResponseMetadata"]["HTTPStatusCode"] == 202
-        assert poll(lambda: "Too many open files" in server.stderr()), server.stderr()
+        assert wait_until(lambda: "Too many open files" in server.stderr(), bool, 15.0), (
+            server.stderr()
+        )
         assert "retrying" in server.stderr()
     finally:
         for sock in idle:

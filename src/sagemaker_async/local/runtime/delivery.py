@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from sagemaker_async.local.runtime.models import is_loopback
+from sagemaker_async.local.runtime.notifications import iso_millis
 
 SUCCESS = "success"
 ERROR = "error"
@@ -74,11 +75,6 @@ def parse_subscription(topic: str, url: str, region: str, account: str) -> Subsc
     return Subscription(topic, url, parts.hostname, port, path, arn, f"{arn}:{uuid.uuid4()}")
 
 
-def sns_timestamp(ts: float) -> str:
-    millis = int((ts % 1) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{millis:03d}Z"
-
-
 def string_to_sign(envelope: dict) -> str:
     """SNS's canonical form of a Notification: name and value lines, Subject only if set."""
     lines = []
@@ -101,7 +97,7 @@ def build_envelope(event: dict, *, topic_arn: str, subscription_arn: str, base_u
         "MessageId": str(uuid.uuid4()),
         "TopicArn": topic_arn,
         "Message": json.dumps(event, separators=(",", ":")),
-        "Timestamp": sns_timestamp(time.time()),
+        "Timestamp": iso_millis(time.time()),
         "SignatureVersion": "2",
     }
     digest = hashlib.sha256(string_to_sign(envelope).encode("utf-8")).digest()
@@ -276,9 +272,7 @@ def send(subscription: Subscription, envelope: dict) -> str | None:
         conn.request("POST", subscription.path, body=body, headers=headers)
         response = conn.getresponse()
         response.read()
-    except OSError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    except http.client.HTTPException as exc:
+    except (OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
     finally:
         conn.close()

@@ -21,7 +21,9 @@ EXPIRED = "Expired"
 INLINE_RESPONSE_LIMIT = 128 * 1024
 
 
-def _iso(timestamp: float) -> str:
+def iso_millis(timestamp: float) -> str:
+    """UTC with milliseconds (``2026-01-02T03:04:05.678Z``): the times in SageMaker's events
+    and in SNS envelopes."""
     millis = int((timestamp % 1) * 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp)) + f".{millis:03d}Z"
 
@@ -58,8 +60,8 @@ def build_event(
         response_parameters["failureLocation"] = failure_location
     event = {
         "awsRegion": region,
-        "eventTime": _iso(time.time()),
-        "receivedTime": _iso(received_at),
+        "eventTime": iso_millis(time.time()),
+        "receivedTime": iso_millis(received_at),
         "invocationStatus": status,
         "requestParameters": request_parameters,
         "responseParameters": response_parameters,

@@ -368,17 +368,9 @@ class WorkerPool:
                 self.stop_event.wait(delay)
                 delay = min(delay * 2, 2.0)
         location = s3_uri(bucket, key)
-        if completed:
-            event = self._event(
-                request,
-                outcome.status,
-                output_location=location,
-                output_content_type=outcome.content_type,
-            )
-        else:
-            event = self._event(
-                request, outcome.status, failure_location=location, failure_reason=outcome.reason
-            )
+        event = self._event(
+            request, outcome.status, completed, location, outcome.content_type, outcome.reason
+        )
         self._finisher.submit((event, Finished(request.seq, outcome.final, outcome.reason)))
         elapsed = (time.monotonic() - outcome.started) * 1000
         detail = f"{len(outcome.body)}B -> {location}"
@@ -425,8 +417,22 @@ class WorkerPool:
             self.log.write(f"ERROR {request.endpoint} {request.inference_id}: {exc!r}")
         self.wake(request.endpoint)
 
-    def _event(self, request: Request, status: str, **outcome: Any) -> dict:
-        """The request's SNS-shaped event; ``outcome`` holds the locations, reason."""
+    def _event(
+        self,
+        request: Request,
+        status: str,
+        completed: bool,
+        location: str,
+        content_type: str,
+        reason: str | None,
+    ) -> dict:
+        """The request's SNS-shaped event: ``location`` is its output (with the output's
+        ``content_type``) if ``completed``, else its failure object (with ``reason``)."""
+        outcome: dict[str, str | None]
+        if completed:
+            outcome = {"output_location": location, "output_content_type": content_type}
+        else:
+            outcome = {"failure_location": location, "failure_reason": reason}
         return notes.build_event(
             region=self.region,
             status=status,
@@ -456,22 +462,15 @@ class WorkerPool:
                 info = self.store.head_object(bucket, key)
             except StoreError:
                 continue
-            location = s3_uri(bucket, key)
             content_type = info.headers.get("content-type", "application/octet-stream")
             if completed:
-                event = self._event(
-                    request,
-                    notes.COMPLETED,
-                    output_location=location,
-                    output_content_type=content_type,
-                )
-                finished = Finished(request.seq, COMPLETED)
+                status, finished = notes.COMPLETED, Finished(request.seq, COMPLETED)
             else:
                 reason = "InternalFailure: recovered after restart (the reason was not kept)."
-                event = self._event(
-                    request, notes.FAILED, failure_location=location, failure_reason=reason
-                )
-                finished = Finished(request.seq, FAILED, reason)
+                status, finished = notes.FAILED, Finished(request.seq, FAILED, reason)
+            event = self._event(
+                request, status, completed, s3_uri(bucket, key), content_type, finished.reason
+            )
             self._finisher.submit((event, finished))
             return True
         return False
