@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 
+from sagemaker_async.context import is_terminal
 from sagemaker_async.errors import PagerError
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
@@ -18,16 +19,9 @@ if TYPE_CHECKING:
 PAGER_HINT = 'Learn more about configuring the output pager by running "aws help config-vars".'
 
 
-def _isatty(stream: BinaryIO) -> bool:
-    try:
-        return os.isatty(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
 def write_output(render: Callable[[int, bool], str], settings: Settings, stdout: BinaryIO) -> None:
     """Render for this terminal (width, colour) and write; page only when stdout is a tty."""
-    tty = _isatty(stdout)
+    tty = is_terminal(stdout)
     width = shutil.get_terminal_size((80, 24)).columns if tty else 80
     color = settings.color == "on" or (settings.color == "auto" and tty)
     text = render(width, color)

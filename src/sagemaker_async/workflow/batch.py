@@ -34,6 +34,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from sagemaker_async.context import is_terminal
 from sagemaker_async.errors import (
     CliError,
     ExitCode,
@@ -51,7 +52,7 @@ from sagemaker_async.workflow.payload import (
     plan_placement,
     submit,
 )
-from sagemaker_async.workflow.progress import Progress, is_terminal
+from sagemaker_async.workflow.progress import Progress
 from sagemaker_async.workflow.waiter import (
     COMPLETED,
     FAILED,
@@ -134,7 +135,7 @@ def read_requests(
     """The lines of ``path``, or of ``stdin`` for ``-`` (then Payload paths are relative to
     the current folder)."""
     if path == STDIN and stdin is not None:
-        if is_terminal(stdin):  # type: ignore[arg-type]
+        if is_terminal(stdin):
             raise ParamValidationError(
                 "--requests -: stdin is a terminal; pipe the requests in, or give a file."
             )
@@ -336,7 +337,7 @@ class Batch:
         self.wait_timeout = wait_timeout
         self.stdout = stdout
         self.progress = progress
-        self._shares_terminal = progress.enabled and is_terminal(stdout)  # type: ignore[arg-type]
+        self._shares_terminal = progress.enabled and is_terminal(stdout)
         self.interrupts = interrupts
         self.format_record = format_record
         self.tally = Tally()
@@ -565,7 +566,7 @@ def make_record_writer(settings: Settings, stdout: BinaryIO) -> RecordWriter:
     if fmt not in FORMATS:  # from AWS_DEFAULT_OUTPUT or the profile
         raise GeneralError(f"Unknown output type: {fmt}")
     query = settings.compiled_query
-    tty = is_terminal(stdout)  # type: ignore[arg-type]
+    tty = is_terminal(stdout)
     color = settings.color == "on" or (settings.color == "auto" and tty)
 
     def write_record(record: dict[str, Any]) -> bytes:
