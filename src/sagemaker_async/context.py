@@ -4,12 +4,13 @@ leaf: it imports nothing of ours, so every layer can take it without an import c
 from __future__ import annotations
 
 import io
+import os
 import sys
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO
+    from typing import IO, Any, BinaryIO
 
 
 class Streams:
@@ -29,3 +30,11 @@ class RunContext:
     def __init__(self, streams: Streams | None = None):
         self.streams = streams or Streams()
         self.settings: Any = None  # request.settings.Settings, set by the root command
+
+
+def is_terminal(stream: IO[Any]) -> bool:
+    """Whether ``stream`` is a terminal (False for one without a file descriptor)."""
+    try:
+        return os.isatty(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False

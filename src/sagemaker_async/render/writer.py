@@ -6,7 +6,8 @@ import os
 import shutil
 from collections.abc import Callable
 
-from sagemaker_async.errors import PagerError
+from sagemaker_async.context import is_terminal
+from sagemaker_async.errors import GeneralError, PagerError
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy reads this as typing.TYPE_CHECKING
 
@@ -18,19 +19,31 @@ if TYPE_CHECKING:
 PAGER_HINT = 'Learn more about configuring the output pager by running "aws help config-vars".'
 
 
-def _isatty(stream: BinaryIO) -> bool:
-    try:
-        return os.isatty(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
+def output_format(settings: Settings) -> str:
+    """--output, else the configured one; an unknown one (from AWS_DEFAULT_OUTPUT or the
+    profile) is noticed only now, once the answer is in, as in the AWS CLI (255)."""
+    from sagemaker_async.render import FORMATS
+
+    fmt = settings.resolve_output()
+    if fmt not in FORMATS:
+        raise GeneralError(f"Unknown output type: {fmt}")
+    return fmt
+
+
+def uses_color(settings: Settings, tty: bool) -> bool:
+    """--color on, or auto on a terminal."""
+    return settings.color == "on" or (settings.color == "auto" and tty)
+
+
+def output_width(tty: bool) -> int:
+    """The columns a table must fit in: the terminal's (measured each time: resizes), else 80."""
+    return shutil.get_terminal_size((80, 24)).columns if tty else 80
 
 
 def write_output(render: Callable[[int, bool], str], settings: Settings, stdout: BinaryIO) -> None:
     """Render for this terminal (width, colour) and write; page only when stdout is a tty."""
-    tty = _isatty(stdout)
-    width = shutil.get_terminal_size((80, 24)).columns if tty else 80
-    color = settings.color == "on" or (settings.color == "auto" and tty)
-    text = render(width, color)
+    tty = is_terminal(stdout)
+    text = render(output_width(tty), uses_color(settings, tty))
     if not text:
         return
     pager = settings.resolve_pager() if tty else ""

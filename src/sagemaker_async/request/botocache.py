@@ -12,7 +12,6 @@ faster than botocore parses the JSON (21.5 vs 24.6 ms on the loaded 2-core CI ma
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
@@ -21,7 +20,7 @@ from typing import Any
 import botocore
 from botocore.loaders import Loader
 
-from sagemaker_async.request.service_model import cache_dir
+from sagemaker_async.request.service_model import cache_dir, write_cache
 
 # Part of every cache key: bump it when what is stored under a key changes shape.
 CACHE_FORMAT = "3"
@@ -52,7 +51,7 @@ class CachingLoader(Loader):
         if value is None:
             value = _plain(compute())
             if path:
-                _write(path, value)
+                write_cache(path, value)
         self._memo[kind] = value
         return value
 
@@ -78,18 +77,6 @@ def _read(path: str) -> Any:
             return marshal.load(f)
     except (OSError, EOFError, ValueError, TypeError):
         return None
-
-
-def _write(path: str, value: Any) -> None:
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as f:
-            marshal.dump(value, f)
-        os.replace(temporary, path)  # readers never see half a file
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.remove(temporary)
 
 
 def install(session: Any) -> None:

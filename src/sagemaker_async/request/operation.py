@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sagemaker_async.errors import ExitCode, GeneralError
+from sagemaker_async.errors import ExitCode
 from sagemaker_async.request import params as P
 from sagemaker_async.request.options import WORKFLOW_DESTS
 
@@ -64,14 +64,12 @@ def run_operation(
 def write_result(
     response: dict[str, Any], title: str, settings: Settings, streams: Streams
 ) -> None:
-    from sagemaker_async.render import FORMATS, format_output
+    from sagemaker_async.render import format_output
     from sagemaker_async.render.shape import shape_response
-    from sagemaker_async.render.writer import write_output
+    from sagemaker_async.render.writer import output_format, write_output
 
     data = shape_response(response, settings.compiled_query)
-    fmt = settings.resolve_output()
-    if fmt not in FORMATS:  # from AWS_DEFAULT_OUTPUT or the profile: noticed only now
-        raise GeneralError(f"Unknown output type: {fmt}")
+    fmt = output_format(settings)
     write_output(
         lambda width, color: format_output(data, fmt, title=title, color=color, width=width),
         settings,

@@ -144,7 +144,7 @@ def _cli_names(service: str) -> dict[str, str]:
     except (OSError, EOFError, ValueError, TypeError, KeyError):
         pass
     names = _compute_names(load_service_model(service))
-    _write(path, {"key": key, "names": names})
+    write_cache(path, {"key": key, "names": names})
     return dict(names)
 
 
@@ -157,8 +157,9 @@ def _compute_names(model: dict[str, Any]) -> dict[str, str]:
     return {word: xform_name(word, "-") for word in sorted(words)}
 
 
-def _write(path: str, value: Any) -> None:
-    """Atomically; a cache that cannot be written is simply not kept."""
+def write_cache(path: str, value: Any) -> None:
+    """Marshal ``value`` to ``path`` atomically (readers never see half a file); a cache that
+    cannot be written is simply not kept."""
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -283,13 +283,11 @@ def error_format_from_environment(settings: Settings | None) -> str:
 
 def error_color(settings: Settings | None) -> bool:
     """Whether a --cli-error-format table is coloured: --color, else auto (stdout a tty)."""
-    import os
     import sys
+
+    from sagemaker_async.context import is_terminal
 
     color = settings.color if settings is not None and settings.checked else "auto"
     if color == "auto":
-        try:
-            return os.isatty(sys.stdout.fileno())
-        except (AttributeError, OSError, ValueError):
-            return False
+        return is_terminal(sys.stdout)
     return color == "on"

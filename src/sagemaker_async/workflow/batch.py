@@ -25,7 +25,6 @@ import hashlib
 import heapq
 import json
 import os
-import shutil
 import signal
 import threading
 import time
@@ -34,10 +33,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from sagemaker_async.context import is_terminal
 from sagemaker_async.errors import (
     CliError,
     ExitCode,
-    GeneralError,
     ParamValidationError,
     from_exception,
 )
@@ -51,7 +50,7 @@ from sagemaker_async.workflow.payload import (
     plan_placement,
     submit,
 )
-from sagemaker_async.workflow.progress import Progress, is_terminal
+from sagemaker_async.workflow.progress import Progress
 from sagemaker_async.workflow.waiter import (
     COMPLETED,
     FAILED,
@@ -134,7 +133,7 @@ def read_requests(
     """The lines of ``path``, or of ``stdin`` for ``-`` (then Payload paths are relative to
     the current folder)."""
     if path == STDIN and stdin is not None:
-        if is_terminal(stdin):  # type: ignore[arg-type]
+        if is_terminal(stdin):
             raise ParamValidationError(
                 "--requests -: stdin is a terminal; pipe the requests in, or give a file."
             )
@@ -336,7 +335,7 @@ class Batch:
         self.wait_timeout = wait_timeout
         self.stdout = stdout
         self.progress = progress
-        self._shares_terminal = progress.enabled and is_terminal(stdout)  # type: ignore[arg-type]
+        self._shares_terminal = progress.enabled and is_terminal(stdout)
         self.interrupts = interrupts
         self.format_record = format_record
         self.tally = Tally()
@@ -559,20 +558,19 @@ def parse_concurrency(value: str | None) -> int:
 def make_record_writer(settings: Settings, stdout: BinaryIO) -> RecordWriter:
     """One result record → the bytes written for it: --query applied, then --output's
     format, one record at a time (json: one compact line; yaml: one item of a YAML list)."""
-    from sagemaker_async.render import FORMATS, format_output
+    from sagemaker_async.render import format_output
+    from sagemaker_async.render.writer import output_format, output_width, uses_color
 
-    fmt = settings.resolve_output()
-    if fmt not in FORMATS:  # from AWS_DEFAULT_OUTPUT or the profile
-        raise GeneralError(f"Unknown output type: {fmt}")
+    fmt = output_format(settings)
     query = settings.compiled_query
-    tty = is_terminal(stdout)  # type: ignore[arg-type]
-    color = settings.color == "on" or (settings.color == "auto" and tty)
+    tty = is_terminal(stdout)
+    color = uses_color(settings, tty)
 
     def write_record(record: dict[str, Any]) -> bytes:
         data = query.search(record) if query is not None else record
         if fmt == "json":
             return json.dumps(data, ensure_ascii=False).encode("utf-8") + b"\n"
-        width = shutil.get_terminal_size((80, 24)).columns if tty else 80
+        width = output_width(tty)
         shown = "yaml-stream" if fmt == "yaml" else fmt
         return format_output(data, shown, title="Batch", color=color, width=width).encode()
 

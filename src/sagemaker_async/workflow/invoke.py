@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from sagemaker_async.context import is_terminal
 from sagemaker_async.errors import ExitCode, ParamValidationError
 from sagemaker_async.request.options import DEFAULT_WAIT_TIMEOUT
 from sagemaker_async.workflow.locations import parse_object_uri
@@ -24,7 +25,7 @@ from sagemaker_async.workflow.payload import (
     plan_placement,
     submit,
 )
-from sagemaker_async.workflow.progress import Progress, is_terminal
+from sagemaker_async.workflow.progress import Progress
 from sagemaker_async.workflow.waiter import (
     Target,
     check_destination,
@@ -140,7 +141,7 @@ def read_invoke_json(stdin: BinaryIO) -> dict[str, Any]:
         "give --output-location and --failure-location, or pipe in the JSON that "
         "invoke-endpoint-async printed"
     )
-    if is_terminal(stdin):  # type: ignore[arg-type]
+    if is_terminal(stdin):
         raise ParamValidationError(f"No locations to wait for: {hint}.")
     text = stdin.read().decode("utf-8", "replace")
     try:

@@ -12,17 +12,12 @@ import time
 import unicodedata
 from typing import TextIO
 
+from sagemaker_async.context import is_terminal
+
 MIN_INTERVAL = 0.1  # seconds between redraws
 DEFAULT_COLUMNS = 80
 ELLIPSIS = "…"
 REDRAW = "\r\033[K"  # to the start of the row, erase it
-
-
-def is_terminal(stream: TextIO) -> bool:
-    try:
-        return os.isatty(stream.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 def terminal_columns(stream: TextIO) -> int:
